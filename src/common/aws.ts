@@ -1,0 +1,18 @@
+/** One place that builds AWS SDK clients, honouring SF_AWS_ENDPOINT (moto/LocalStack) when set. */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GlueClient } from '@aws-sdk/client-glue';
+import { S3Client } from '@aws-sdk/client-s3';
+import type { CommonConfig } from './config.js';
+
+function base(cfg: Pick<CommonConfig, 'awsEndpoint' | 'awsRegion'>) {
+  return {
+    region: cfg.awsRegion,
+    ...(cfg.awsEndpoint ? { endpoint: cfg.awsEndpoint } : {}),
+    maxAttempts: 3,
+  };
+}
+
+export const dynamoClient = (cfg: Pick<CommonConfig, 'awsEndpoint' | 'awsRegion'>) => new DynamoDBClient(base(cfg));
+export const glueClient = (cfg: Pick<CommonConfig, 'awsEndpoint' | 'awsRegion'>) => new GlueClient(base(cfg));
+export const s3Client = (cfg: Pick<CommonConfig, 'awsEndpoint' | 'awsRegion'>) =>
+  new S3Client({ ...base(cfg), forcePathStyle: Boolean(cfg.awsEndpoint) });

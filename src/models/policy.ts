@@ -1,0 +1,81 @@
+import Type, { type Static } from 'typebox';
+import { ContractId, DatasetUrn, SchemaId, TeamName, TopicName } from './common.js';
+import { GATES, PII_CLASSES } from './gates.js';
+
+export const EnforcementMode = Type.Union([
+  Type.Literal('ALERT_ONLY'),
+  Type.Literal('QUARANTINE_ON_FAIL'),
+  Type.Literal('REPUBLISH_PASS_ONLY'),
+]);
+export type EnforcementMode = Static<typeof EnforcementMode>;
+
+/** ALLOW: no PII scan. DETECT: scan and report findings, never fail. BLOCK: undeclared PII fails the PII gate. */
+export const PiiPolicy = Type.Union([Type.Literal('ALLOW'), Type.Literal('DETECT'), Type.Literal('BLOCK')]);
+export type PiiPolicy = Static<typeof PiiPolicy>;
+
+export const CompatibilityMode = Type.Union(
+  ['NONE', 'DISABLED', 'BACKWARD', 'BACKWARD_ALL', 'FORWARD', 'FORWARD_ALL', 'FULL', 'FULL_ALL'].map((m) =>
+    Type.Literal(m),
+  ),
+);
+export type CompatibilityMode =
+  | 'NONE'
+  | 'DISABLED'
+  | 'BACKWARD'
+  | 'BACKWARD_ALL'
+  | 'FORWARD'
+  | 'FORWARD_ALL'
+  | 'FULL'
+  | 'FULL_ALL';
+
+export const GateNameSchema = Type.Union(GATES.map((g) => Type.Literal(g)));
+export const PiiClassSchema = Type.Union(PII_CLASSES.map((c) => Type.Literal(c)));
+
+/** How the IDENTITY gate attributes records of this dataset to a producer (design section 10). */
+export const ProducerIdentitySettings = Type.Object(
+  {
+    /** MEDIUM confidence: the producer that owns the dataset's topic (curated ownership map). */
+    owner_producer_id: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+    /** HIGH confidence: header set by platform infrastructure carrying `<principal>.<hmac>`; verified, never trusted as is. */
+    trusted_principal_header: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+    /** LOW confidence: a producer id claimed in the payload (field path) or a header. */
+    claim_field: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+    claim_header: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+  },
+  { additionalProperties: false },
+);
+export type ProducerIdentitySettings = Static<typeof ProducerIdentitySettings>;
+
+/** The policy body a client PUTs (design section 6.2, plus what the enforcer needs). */
+export const DatasetPolicyInput = Type.Object(
+  {
+    dataset_urn: DatasetUrn,
+    schema_id: Type.Optional(SchemaId),
+    contract_id: Type.Optional(ContractId),
+    enforcement_mode: EnforcementMode,
+    pii_policy: PiiPolicy,
+    owners: Type.Array(TeamName, { minItems: 1, maxItems: 32, uniqueItems: true }),
+    tier: Type.Union([Type.Literal('TIER_1'), Type.Literal('TIER_2'), Type.Literal('TIER_3')]),
+    freshness_slo_sec: Type.Integer({ minimum: 1, maximum: 31_536_000 }),
+    volume_rpm_expected: Type.Integer({ minimum: 0, maximum: 1_000_000_000 }),
+    /** Required when enforcement_mode is REPUBLISH_PASS_ONLY. */
+    blessed_topic: Type.Optional(TopicName),
+    /** Overrides the compatibility mode the registry holds for the schema. */
+    compatibility_mode: Type.Optional(CompatibilityMode),
+    producer_identity: Type.Optional(ProducerIdentitySettings),
+  },
+  { additionalProperties: false },
+);
+export type DatasetPolicyInput = Static<typeof DatasetPolicyInput>;
+
+/** A stored policy: the input plus server-managed fields. */
+export const DatasetPolicy = Type.Object(
+  {
+    ...DatasetPolicyInput.properties,
+    version: Type.Integer({ minimum: 1, description: 'Server-managed; increments on every change' }),
+    updated_at: Type.String({ format: 'date-time' }),
+    updated_by: Type.String(),
+  },
+  { additionalProperties: false },
+);
+export type DatasetPolicy = Static<typeof DatasetPolicy>;

@@ -1,0 +1,109 @@
+/**
+ * The contract between the enforcer's main thread (src/main) and the gate workers
+ * (src/workers). Crossing threads is the cost to amortise, so work travels in batches:
+ * record bytes are packed into one ArrayBuffer that is transferred (not copied), and
+ * the policy snapshot travels as a SharedArrayBuffer that workers decode only when its
+ * version changes.
+ */
+import type {
+  DataContract,
+  DatasetOpsToggles,
+  DatasetPolicy,
+  GlobalOpsToggles,
+  ResolutionRule,
+} from '../models/index.js';
+import type { CompatibilityMode } from '../models/policy.js';
+
+/** A writer schema as fetched from the Glue Schema Registry. Immutable per version id. */
+export interface RegistrySchema {
+  /** `glue:<schema name>:<version number>` */
+  schema_id: string;
+  /** Glue schema version id (UUID), as carried by the Glue SerDe wire format. */
+  version_id: string;
+  schema_name: string;
+  version_number: number;
+  data_format: 'JSON' | 'AVRO' | 'PROTOBUF';
+  definition: string;
+  /** The registry's compatibility setting for the schema. */
+  compatibility: CompatibilityMode;
+}
+
+/** Everything the gates need, as one immutable value per version. */
+export interface PolicySnapshot {
+  /** Increments whenever anything below changes. */
+  version: number;
+  policies: DatasetPolicy[];
+  /** All datasets' resolution rules, flattened. */
+  resolution: ResolutionRule[];
+  contracts: DataContract[];
+  /**
+   * Writer schemas known to the enforcer: every schema a policy references (by schema_id),
+   * every schema version id seen in Glue wire-format records, and the earlier versions the
+   * compatibility gate compares against.
+   */
+  schemas: RegistrySchema[];
+  /** Schema ids / version ids that could not be fetched and have no cached copy. */
+  unavailable_schemas: string[];
+  ops: { global: GlobalOpsToggles; datasets: Record<string, DatasetOpsToggles> };
+  /** Producer identity: HMAC-SHA256 secrets (hex or utf-8) that sign trusted principal headers, by key id. */
+  identity_keys: Record<string, string>;
+}
+
+/** One batch of raw records packed for transfer. */
+export interface RecordBatch {
+  snapshotVersion: number;
+  /** SharedArrayBuffer holding the snapshot as UTF-8 JSON (shared, not copied). */
+  snapshot: SharedArrayBuffer;
+  /** Concatenated bytes: for record i, key then value then header values. */
+  data: ArrayBuffer;
+  /**
+   * Per record, in order: topic index, partition, offset, timestamp(ms),
+   * key start, key length (-1 = null), value start, value length (-1 = null/tombstone),
+   * header start index, header count. Offsets are JS numbers (exact below 2^53).
+   */
+  meta: Float64Array;
+  /** Distinct topic names referenced by meta's topic index. */
+  topics: string[];
+  /** Per header: name, and its value's [start, length] in `data` (flattened pairs in headerSpans). */
+  headerNames: string[];
+  headerSpans: Int32Array;
+  /** Per record: W3C trace context to embed in evidence (trace_id, span_id) or null. */
+  otel: Array<[string, string] | null>;
+  /** Wall-clock time (ms) used for every evidence timestamp of this batch. */
+  now: number;
+}
+
+export const META_FIELDS = 10;
+
+/** What a worker returns per batch. */
+export interface BatchResult {
+  /** Concatenated UTF-8 evidence JSON documents. */
+  evidence: ArrayBuffer;
+  /** Per record: start and length of its evidence in `evidence`. */
+  evidenceSpans: Int32Array;
+  /** Per record: a compact verdict the main thread acts on. */
+  verdicts: RecordVerdict[];
+  /** Aggregated per batch for metrics (merged on the main thread). */
+  stats: BatchStats;
+}
+
+export interface RecordVerdict {
+  dataset_urn: string | null;
+  evidence_id: string;
+  pass: boolean;
+  /** Action the main thread must complete before the offset may be committed. */
+  action: 'NONE' | 'QUARANTINE' | 'REPUBLISH';
+  /** Blessed topic for REPUBLISH. */
+  target_topic?: string;
+  failed_gates: string[];
+  identity_confidence: string;
+}
+
+export interface BatchStats {
+  /** key: `${topic}\u0000${dataset}\u0000${result}` -> count */
+  records: Record<string, number>;
+  /** key: `${gate}\u0000${reason base}\u0000${dataset}` -> count */
+  gateFailures: Record<string, number>;
+  /** Per dataset: summed evaluation milliseconds and the per-record latencies histogram input. */
+  evalMs: Record<string, number[]>;
+}
