@@ -11,7 +11,7 @@ export const ContractField = Type.Object(
     path: Type.String({ pattern: '^[A-Za-z0-9_$-]+(\\[\\])?(\\.[A-Za-z0-9_$-]+(\\[\\])?)*$', maxLength: 256 }),
     required: Type.Optional(Type.Boolean()),
     type: Type.Optional(
-      Type.Union(['string', 'number', 'integer', 'boolean', 'object', 'array'].map((t) => Type.Literal(t))),
+      Type.Enum(['string', 'number', 'integer', 'boolean', 'object', 'array'] as const),
     ),
     enum: Type.Optional(Type.Array(Type.Union([Type.String(), Type.Number(), Type.Boolean()]), { minItems: 1 })),
     minimum: Type.Optional(Type.Number()),
@@ -21,7 +21,7 @@ export const ContractField = Type.Object(
     min_length: Type.Optional(Type.Integer({ minimum: 0 })),
     max_length: Type.Optional(Type.Integer({ minimum: 0 })),
     format: Type.Optional(
-      Type.Union(['date-time', 'date', 'email', 'uuid', 'uri', 'ipv4', 'ipv6'].map((f) => Type.Literal(f))),
+      Type.Enum(['date-time', 'date', 'email', 'uuid', 'uri', 'ipv4', 'ipv6'] as const),
     ),
     /** PII classes this field may lawfully carry. */
     pii: Type.Optional(Type.Array(PiiClassSchema, { uniqueItems: true })),

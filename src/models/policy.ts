@@ -13,23 +13,21 @@ export type EnforcementMode = Static<typeof EnforcementMode>;
 export const PiiPolicy = Type.Union([Type.Literal('ALLOW'), Type.Literal('DETECT'), Type.Literal('BLOCK')]);
 export type PiiPolicy = Static<typeof PiiPolicy>;
 
-export const CompatibilityMode = Type.Union(
-  ['NONE', 'DISABLED', 'BACKWARD', 'BACKWARD_ALL', 'FORWARD', 'FORWARD_ALL', 'FULL', 'FULL_ALL'].map((m) =>
-    Type.Literal(m),
-  ),
-);
-export type CompatibilityMode =
-  | 'NONE'
-  | 'DISABLED'
-  | 'BACKWARD'
-  | 'BACKWARD_ALL'
-  | 'FORWARD'
-  | 'FORWARD_ALL'
-  | 'FULL'
-  | 'FULL_ALL';
+export const COMPATIBILITY_MODES = [
+  'NONE',
+  'DISABLED',
+  'BACKWARD',
+  'BACKWARD_ALL',
+  'FORWARD',
+  'FORWARD_ALL',
+  'FULL',
+  'FULL_ALL',
+] as const;
+export const CompatibilityMode = Type.Enum(COMPATIBILITY_MODES);
+export type CompatibilityMode = (typeof COMPATIBILITY_MODES)[number];
 
-export const GateNameSchema = Type.Union(GATES.map((g) => Type.Literal(g)));
-export const PiiClassSchema = Type.Union(PII_CLASSES.map((c) => Type.Literal(c)));
+export const GateNameSchema = Type.Enum(GATES);
+export const PiiClassSchema = Type.Enum(PII_CLASSES);
 
 /** How the IDENTITY gate attributes records of this dataset to a producer (design section 10). */
 export const ProducerIdentitySettings = Type.Object(

@@ -1,0 +1,80 @@
+/** Enforcer configuration from the environment (names in INTERFACE.md and the README table). */
+import { type CommonConfig, ConfigError, commonConfig, defaultWorkers, env } from '../common/config.js';
+
+export interface EnforcerConfig extends CommonConfig {
+  /** Raw topics: a list, or a single regex (librdkafka subscribes with a leading ^). */
+  topics: string[] | RegExp;
+  groupId: string;
+  workers: number;
+  controlPlaneUrl: string;
+  controlPlaneToken: string | undefined;
+  httpPort: number;
+  /** Where consumption starts without a committed offset: latest (design 7.1) or earliest. */
+  offsetReset: 'latest' | 'earliest';
+  /** Records per worker task. */
+  batchSize: number;
+  /** Bound on records consumed but not yet done (evidence acked, actions done): pause above it. */
+  maxInFlight: number;
+  /** How often done offsets are committed. */
+  commitIntervalMs: number;
+  /** How often the control plane snapshot is polled (ETag, cheap when unchanged). */
+  policyRefreshMs: number;
+  schemaCacheTtlMs: number;
+  shutdownDeadlineMs: number;
+  quarantineUri: string | undefined;
+  /** Bounded delivery timeout of the evidence producer (design 7.2). */
+  deliveryTimeoutMs: number;
+  /** Producer identity: HMAC keys by key id, `kid1:secret1,kid2:secret2`. */
+  identityKeys: Record<string, string>;
+}
+
+function parseTopics(raw: string | undefined): string[] | RegExp {
+  if (!raw) throw new ConfigError('SF_ENFORCER_TOPICS is required: comma-separated topics or one /regex/');
+  if (raw.length > 2 && raw.startsWith('/') && raw.endsWith('/')) {
+    try {
+      return new RegExp(`^${raw.slice(1, -1)}$`);
+    } catch (e) {
+      throw new ConfigError(`SF_ENFORCER_TOPICS: invalid regex: ${(e as Error).message}`);
+    }
+  }
+  const list = raw
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
+  if (list.length === 0) throw new ConfigError('SF_ENFORCER_TOPICS lists no topic');
+  return list;
+}
+
+function parseKeys(raw: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of (raw ?? '').split(',').filter(Boolean)) {
+    const i = pair.indexOf(':');
+    if (i <= 0) throw new ConfigError('SF_IDENTITY_KEYS must be `kid:secret[,kid:secret]`');
+    out[pair.slice(0, i)] = pair.slice(i + 1);
+  }
+  return out;
+}
+
+export function enforcerConfig(): EnforcerConfig {
+  const reset = env.str('SF_ENFORCER_OFFSET_RESET', 'latest');
+  if (reset !== 'latest' && reset !== 'earliest') throw new ConfigError('SF_ENFORCER_OFFSET_RESET must be latest or earliest');
+  return {
+    ...commonConfig(),
+    topics: parseTopics(process.env.SF_ENFORCER_TOPICS),
+    groupId: env.str('SF_ENFORCER_GROUP_ID', 'signal-factory-enforcer'),
+    workers: env.int('SF_WORKERS', defaultWorkers(), 1),
+    controlPlaneUrl: env.str('SF_CONTROL_PLANE_URL', 'http://127.0.0.1:8080'),
+    controlPlaneToken: process.env.SF_CONTROL_PLANE_TOKEN || undefined,
+    httpPort: env.int('SF_ENFORCER_HTTP_PORT', 9464, 0),
+    offsetReset: reset,
+    batchSize: env.int('SF_ENFORCER_BATCH_SIZE', 512, 1),
+    maxInFlight: env.int('SF_ENFORCER_MAX_INFLIGHT', 20_000, 1),
+    commitIntervalMs: env.int('SF_ENFORCER_COMMIT_INTERVAL_MS', 1000, 10),
+    policyRefreshMs: env.int('SF_POLICY_REFRESH_MS', 2000, 100),
+    schemaCacheTtlMs: env.int('SF_SCHEMA_CACHE_TTL_MS', 120_000, 1000),
+    shutdownDeadlineMs: env.int('SF_SHUTDOWN_DEADLINE_MS', 30_000, 100),
+    quarantineUri: process.env.SF_QUARANTINE_URI || undefined,
+    deliveryTimeoutMs: env.int('SF_EVIDENCE_DELIVERY_TIMEOUT_MS', 120_000, 1000),
+    identityKeys: parseKeys(process.env.SF_IDENTITY_KEYS),
+  };
+}

@@ -1,0 +1,93 @@
+/**
+ * The raw-topic consumer (design 7.1): manual commits, subscription to a list or a regex,
+ * eager rebalances handled by the caller's assign/revoke hooks so offsets of revoked
+ * partitions are committed before they go and never after.
+ */
+import { CODES, KafkaConsumer, type LibrdKafkaError, type Message, type TopicPartition } from '@confluentinc/kafka-javascript';
+import type { Logger } from '../common/logger.js';
+
+export interface RebalanceHooks {
+  onAssign(parts: TopicPartition[]): void;
+  /** Runs before the partitions are given up: commit what is done, then forget them. */
+  onRevoke(parts: TopicPartition[]): void;
+}
+
+export class RawConsumer {
+  readonly consumer: KafkaConsumer;
+  private connected = false;
+
+  constructor(
+    opts: { brokers: string; groupId: string; offsetReset: 'latest' | 'earliest' },
+    private readonly hooks: RebalanceHooks,
+    private readonly log: Logger,
+  ) {
+    this.consumer = new KafkaConsumer(
+      {
+        'metadata.broker.list': opts.brokers,
+        'group.id': opts.groupId,
+        'client.id': 'signal-factory-enforcer',
+        'enable.auto.commit': false,
+        // We never store offsets implicitly: commits carry explicit offsets.
+        'enable.auto.offset.store': false,
+        'partition.assignment.strategy': 'roundrobin',
+        'queued.max.messages.kbytes': 32768,
+        'fetch.wait.max.ms': 100,
+        'topic.metadata.refresh.interval.ms': 10_000,
+        rebalance_cb: (err: LibrdKafkaError, assignment: TopicPartition[]) => this.onRebalance(err, assignment),
+      },
+      { 'auto.offset.reset': opts.offsetReset },
+    );
+    this.consumer.on('event.error', (err) => this.log.warn({ err: err.message }, 'consumer error'));
+  }
+
+  private onRebalance(err: LibrdKafkaError, assignment: TopicPartition[]): void {
+    try {
+      if (err.code === CODES.ERRORS.ERR__ASSIGN_PARTITIONS) {
+        this.hooks.onAssign(assignment);
+        this.consumer.assign(assignment);
+        this.log.info({ partitions: assignment.map((p) => `${p.topic}[${p.partition}]`) }, 'partitions assigned');
+      } else if (err.code === CODES.ERRORS.ERR__REVOKE_PARTITIONS) {
+        this.hooks.onRevoke(assignment);
+        this.consumer.unassign();
+        this.log.info({ partitions: assignment.map((p) => `${p.topic}[${p.partition}]`) }, 'partitions revoked');
+      } else {
+        this.log.error({ err: err.message }, 'rebalance error');
+      }
+    } catch (e) {
+      this.log.error({ err: (e as Error).message }, 'rebalance handling failed');
+    }
+  }
+
+  async connect(topics: string[] | RegExp): Promise<void> {
+    await new Promise<void>((resolve, reject) =>
+      this.consumer.connect({ timeout: 30_000 }, (err) => (err ? reject(err) : resolve())),
+    );
+    this.connected = true;
+    this.consumer.setDefaultConsumeTimeout(100);
+    // librdkafka treats a subscription starting with ^ as a regex.
+    this.consumer.subscribe(topics instanceof RegExp ? [topics.source] : topics);
+  }
+
+  get isConnected(): boolean {
+    return this.connected && this.consumer.isConnected();
+  }
+
+  /** Up to n messages (waits at most the consume timeout). */
+  consume(n: number): Promise<Message[]> {
+    return new Promise((resolve, reject) =>
+      this.consumer.consume(n, (err, messages) => (err ? reject(err) : resolve(messages))),
+    );
+  }
+
+  commit(offsets: Array<{ topic: string; partition: number; offset: number }>, sync = false): void {
+    if (offsets.length === 0) return;
+    if (sync) this.consumer.commitSync(offsets);
+    else this.consumer.commit(offsets);
+  }
+
+  async disconnect(): Promise<void> {
+    if (!this.connected) return;
+    this.connected = false;
+    await new Promise<void>((resolve) => this.consumer.disconnect(() => resolve()));
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * Hands batches to the Piscina pool. Record bytes travel in one transferred ArrayBuffer;
+ * a task that fails or exceeds its time limit is split and retried so one poison record
+ * cannot take its batch-mates' evidence down with it; a single record that still fails
+ * gets synthesized FAIL evidence (EVALUATION_ERROR) instead of being skipped.
+ */
+import { Piscina } from 'piscina';
+import type { Logger } from '../common/logger.js';
+import { packBatch, type PackInput } from '../workers/pack.js';
+import type { BatchResult } from '../workers/protocol.js';
+import { evaluationErrorResult } from './fallback-evidence.js';
+
+export class GatePool {
+  private readonly pool: Piscina<unknown, BatchResult>;
+
+  constructor(
+    workers: number,
+    private readonly taskTimeoutMs: number,
+    private readonly log: Logger,
+  ) {
+    this.pool = new Piscina({
+      filename: new URL('../workers/task.js', import.meta.url).href,
+      minThreads: workers,
+      maxThreads: workers,
+      // Batches are CPU-bound and sync: queue them instead of oversubscribing cores.
+      concurrentTasksPerWorker: 1,
+      idleTimeout: Number.POSITIVE_INFINITY,
+    });
+  }
+
+  get queueSize(): number {
+    return this.pool.queueSize;
+  }
+
+  async evaluate(
+    records: PackInput[],
+    snapshot: { version: number; buffer: SharedArrayBuffer },
+    now: number,
+  ): Promise<BatchResult[]> {
+    const batch = packBatch(records, snapshot.version, snapshot.buffer, now);
+    try {
+      return [
+        await this.pool.run(batch, { transferList: [batch.data], signal: AbortSignal.timeout(this.taskTimeoutMs) }),
+      ];
+    } catch (err) {
+      if (records.length === 1) {
+        const r = records[0];
+        this.log.error(
+          { topic: r.topic, partition: r.partition, offset: r.offset, err: (err as Error).message },
+          'gate evaluation failed for a record; emitting EVALUATION_ERROR evidence',
+        );
+        return [evaluationErrorResult(r, snapshot.version, now)];
+      }
+      this.log.warn({ records: records.length, err: (err as Error).message }, 'batch evaluation failed; splitting');
+      const mid = records.length >> 1;
+      const [a, b] = await Promise.all([
+        this.evaluate(records.slice(0, mid), snapshot, now),
+        this.evaluate(records.slice(mid), snapshot, now),
+      ]);
+      return [...a, ...b];
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.destroy();
+  }
+}

@@ -1,0 +1,338 @@
+/**
+ * The Policy Enforcer's main thread: consume -> evaluate in the worker pool -> emit
+ * evidence (and quarantine / republish) -> commit the contiguous done watermark.
+ *
+ * Invariants:
+ * - a record is "done" only when its evidence is acknowledged by the broker and its
+ *   enforcement action (S3 write or republish) is acknowledged too;
+ * - a partition's commit never passes a record that is not done (OffsetTracker);
+ * - no commit for a partition after it was revoked;
+ * - consumption pauses when too many records are in flight (slow evidence bus, slow S3)
+ *   and resumes at half the bound (hysteresis), so memory stays flat under overload.
+ */
+import type { Message, TopicPartition } from '@confluentinc/kafka-javascript';
+import { glueClient, s3Client } from '../common/aws.js';
+import type { Logger } from '../common/logger.js';
+import type { PackInput } from '../workers/pack.js';
+import type { BatchResult } from '../workers/protocol.js';
+import { Quarantine } from './actions.js';
+import type { EnforcerConfig } from './config.js';
+import { RawConsumer } from './consumer.js';
+import { GatePool } from './dispatch.js';
+import { type AckSink, KafkaSender } from './evidence-producer.js';
+import { EnforcerMetrics } from './metrics.js';
+import { type Segment, OffsetTracker } from './offsets.js';
+import { PolicySnapshots } from './policy-snapshot.js';
+import { SchemaRegistryCache } from './schema-registry.js';
+
+const GLUE_HEADER_VERSION = 3;
+
+/** Tracks, per record of one batch, how many acknowledgements are still due. */
+class BatchCompletion implements AckSink {
+  constructor(
+    private readonly remaining: Uint8Array,
+    private readonly segments: Segment[],
+    private readonly tracker: OffsetTracker,
+  ) {}
+  ack(i: number): void {
+    if (--this.remaining[i] === 0) this.tracker.complete(this.segments[i]);
+  }
+}
+
+function uuidFromBytes(b: Buffer, at: number): string {
+  const h = b.toString('hex', at, at + 16);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+function toHeaders(m: Message): Array<[string, Buffer]> {
+  if (!m.headers || m.headers.length === 0) return [];
+  const out: Array<[string, Buffer]> = [];
+  for (const h of m.headers) {
+    for (const k in h) {
+      const v = h[k];
+      out.push([k, typeof v === 'string' ? Buffer.from(v) : v]);
+    }
+  }
+  return out;
+}
+
+export class Enforcer {
+  readonly metrics = new EnforcerMetrics();
+  readonly tracker = new OffsetTracker();
+  readonly snapshots: PolicySnapshots;
+  private readonly consumer: RawConsumer;
+  private readonly sender: KafkaSender;
+  private readonly pool: GatePool;
+  private readonly quarantine: Quarantine | undefined;
+  private readonly evidenceKeys = new Map<string, Buffer>();
+  private stopping = false;
+  private paused = false;
+  private loopDone: Promise<void> | undefined;
+  private timers: NodeJS.Timeout[] = [];
+  private fatal: Error | undefined;
+
+  constructor(
+    private readonly cfg: EnforcerConfig,
+    private readonly log: Logger,
+  ) {
+    this.snapshots = new PolicySnapshots({
+      controlPlaneUrl: cfg.controlPlaneUrl,
+      token: cfg.controlPlaneToken,
+      identityKeys: cfg.identityKeys,
+      registry: new SchemaRegistryCache(glueClient(cfg), cfg.glueRegistry, cfg.schemaCacheTtlMs),
+      metrics: this.metrics,
+      log,
+    });
+    this.consumer = new RawConsumer(
+      { brokers: cfg.brokers, groupId: cfg.groupId, offsetReset: cfg.offsetReset },
+      { onAssign: (p) => this.onAssign(p), onRevoke: (p) => this.onRevoke(p) },
+      log,
+    );
+    this.sender = new KafkaSender(cfg.brokers, cfg.deliveryTimeoutMs, this.metrics, log);
+    this.pool = new GatePool(cfg.workers, 30_000, log);
+    this.quarantine = cfg.quarantineUri
+      ? new Quarantine(cfg.quarantineUri, cfg.quarantineUri.startsWith('s3:') ? s3Client(cfg) : undefined, this.metrics, log, {
+          algorithm: process.env.SF_QUARANTINE_SSE === 'aws:kms' ? 'aws:kms' : 'AES256',
+          kmsKeyId: process.env.SF_QUARANTINE_KMS_KEY_ID || undefined,
+        })
+      : undefined;
+  }
+
+  /** Ready: connected both ways and holding policies (design 5, Kubernetes probes). */
+  readiness(): { ready: boolean; reasons: string[] } {
+    const reasons: string[] = [];
+    if (!this.consumer.isConnected) reasons.push('consumer not connected');
+    if (!this.sender.isConnected) reasons.push('producer not connected');
+    if (!this.snapshots.loaded) reasons.push('no policy snapshot yet');
+    if (this.snapshots.degraded) reasons.push(this.snapshots.degraded);
+    if (this.stopping) reasons.push('shutting down');
+    this.metrics.ready.set(reasons.length === 0 ? 1 : 0);
+    return { ready: reasons.length === 0, reasons };
+  }
+
+  live(): boolean {
+    return this.fatal === undefined;
+  }
+
+  async start(): Promise<void> {
+    await this.sender.connect();
+    // Policies first: consuming before we hold them would judge records against nothing.
+    while (!this.snapshots.loaded && !this.stopping) {
+      await this.snapshots.refresh();
+      if (!this.snapshots.loaded) await new Promise((r) => setTimeout(r, 1000));
+    }
+    await this.consumer.connect(this.cfg.topics);
+    this.timers.push(
+      setInterval(() => this.commitDone(), this.cfg.commitIntervalMs),
+      setInterval(() => void this.snapshots.refresh(), this.cfg.policyRefreshMs),
+      setInterval(() => void this.refreshLag(), 5000),
+    );
+    for (const t of this.timers) t.unref();
+    this.loopDone = this.loop().catch((e) => {
+      this.fatal = e as Error;
+      this.log.fatal({ err: (e as Error).stack }, 'consume loop failed');
+    });
+    this.log.info({ group: this.cfg.groupId, workers: this.cfg.workers }, 'enforcer started');
+  }
+
+  private onAssign(parts: TopicPartition[]): void {
+    for (const p of parts) this.tracker.assign(p.topic, p.partition);
+    this.paused = false;
+  }
+
+  private onRevoke(parts: TopicPartition[]): void {
+    // Commit what is done before the partitions go; later completions are ignored.
+    try {
+      this.consumer.commit(this.tracker.takeCommits(), true);
+    } catch (e) {
+      this.log.warn({ err: (e as Error).message }, 'commit on revoke failed');
+    }
+    for (const p of parts) {
+      this.tracker.revoke(p.topic, p.partition);
+      this.metrics.consumerLag.remove({ topic: p.topic, partition: String(p.partition) });
+    }
+  }
+
+  private commitDone(sync = false): void {
+    const commits = this.tracker.takeCommits();
+    if (commits.length === 0) return;
+    try {
+      this.consumer.commit(commits, sync);
+    } catch (e) {
+      this.log.warn({ err: (e as Error).message }, 'commit failed; will retry with the next watermark');
+    }
+  }
+
+  private setPaused(pause: boolean): void {
+    if (pause === this.paused) return;
+    const parts = this.tracker.partitions().map((p) => ({ topic: p.topic, partition: p.partition }));
+    if (pause) this.consumer.consumer.pause(parts);
+    else this.consumer.consumer.resume(parts);
+    this.paused = pause;
+    this.metrics.paused.set(pause ? parts.length : 0);
+    this.log.info({ in_flight: this.tracker.inFlight, partitions: parts.length }, pause ? 'backpressure: paused' : 'resumed');
+  }
+
+  private async loop(): Promise<void> {
+    const max = this.cfg.maxInFlight;
+    while (!this.stopping) {
+      const inFlight = this.tracker.inFlight;
+      this.metrics.inFlight.set(inFlight);
+      if (inFlight >= max) this.setPaused(true);
+      else if (this.paused && inFlight <= max / 2) this.setPaused(false);
+      // Keep polling while paused: rebalances and max.poll.interval depend on it.
+      const messages = await this.consumer.consume(this.paused ? 1 : this.cfg.batchSize);
+      if (messages.length > 0) await this.dispatch(messages);
+      // Don't let the pool queue grow without bound: the in-flight bound also caps it.
+    }
+  }
+
+  private async dispatch(messages: Message[]): Promise<void> {
+    const records: PackInput[] = [];
+    const segments: Segment[] = [];
+    const wireIds = new Set<string>();
+    // Group per partition in consume order: one segment per (batch, partition).
+    const open = new Map<string, { seg: Segment | undefined; count: number; last: number; idx: number[] }>();
+    for (const m of messages) {
+      const st = this.tracker.owned(m.topic, m.partition);
+      if (!st) continue; // revoked since it was fetched: the new owner reads it again
+      const value = m.value ?? null;
+      if (value && value.length >= 18 && value[0] === GLUE_HEADER_VERSION) {
+        const id = uuidFromBytes(value, 2);
+        if (!this.snapshots.isKnownSchema(id)) wireIds.add(id);
+      }
+      const key = `${m.topic}\u0000${m.partition}`;
+      let g = open.get(key);
+      if (!g) {
+        g = { seg: undefined, count: 0, last: -1, idx: [] };
+        open.set(key, g);
+      }
+      g.count++;
+      g.last = m.offset;
+      g.idx.push(records.length);
+      records.push({
+        topic: m.topic,
+        partition: m.partition,
+        offset: m.offset,
+        timestamp: m.timestamp ?? Date.now(),
+        key: m.key === undefined || m.key === null ? null : Buffer.isBuffer(m.key) ? m.key : Buffer.from(String(m.key)),
+        value,
+        headers: toHeaders(m),
+      });
+    }
+    if (records.length === 0) return;
+    for (const [key, g] of open) {
+      const sep = key.indexOf('\u0000');
+      const st = this.tracker.owned(key.slice(0, sep), Number(key.slice(sep + 1)))!;
+      const seg = this.tracker.open(st, g.count, g.last);
+      for (const i of g.idx) segments[i] = seg;
+    }
+    if (wireIds.size > 0) await this.snapshots.ensureSchemas(wireIds);
+    const now = Date.now();
+    // Evaluation runs in workers; we don't await it here so consumption overlaps it.
+    void this.pool
+      .evaluate(records, this.snapshots.snapshot(), now)
+      .then((results) => this.emit(records, segments, results))
+      .catch((e) => {
+        this.fatal = e as Error;
+        this.log.fatal({ err: (e as Error).stack }, 'emit failed');
+      });
+  }
+
+  private evidenceKey(topic: string, partition: number): Buffer {
+    // Evidence is keyed by raw topic/partition: consumers of the evidence topic see a raw
+    // partition's evidence in order, and load spreads like the raw topics' partitions.
+    const k = `${topic}/${partition}`;
+    let b = this.evidenceKeys.get(k);
+    if (!b) {
+      b = Buffer.from(k);
+      this.evidenceKeys.set(k, b);
+    }
+    return b;
+  }
+
+  private emit(records: PackInput[], segments: Segment[], results: BatchResult[]): void {
+    let base = 0;
+    for (const res of results) {
+      this.metrics.mergeBatch(res.stats);
+      const n = res.verdicts.length;
+      const remaining = new Uint8Array(n);
+      const sink = new BatchCompletion(remaining, segments.slice(base, base + n), this.tracker);
+      const evidenceBytes = Buffer.from(res.evidence);
+      for (let i = 0; i < n; i++) {
+        const r = records[base + i];
+        const v = res.verdicts[i];
+        const evidence = evidenceBytes.subarray(res.evidenceSpans[2 * i], res.evidenceSpans[2 * i] + res.evidenceSpans[2 * i + 1]);
+        remaining[i] = v.action === 'NONE' || (v.action === 'QUARANTINE' && !this.quarantine) ? 1 : 2;
+        this.sender.send(
+          { topic: this.cfg.evidenceTopic, key: this.evidenceKey(r.topic, r.partition), value: evidence },
+          sink,
+          i,
+        );
+        if (v.action === 'REPUBLISH' && v.target_topic) {
+          this.sender.send(
+            {
+              topic: v.target_topic,
+              key: r.key,
+              value: r.value ?? Buffer.alloc(0),
+              // Unchanged key, value and headers; provenance headers let consumers dedupe replays.
+              headers: [
+                ...r.headers.map(([k, val]: [string, Buffer]) => ({ [k]: val })),
+                { 'sf-evidence-id': v.evidence_id },
+                { 'sf-source': `${r.topic}/${r.partition}/${r.offset}` },
+              ],
+              timestamp: r.timestamp,
+            },
+            sink,
+            i,
+          );
+          this.metrics.republished.inc({ topic: v.target_topic });
+        } else if (v.action === 'QUARANTINE' && this.quarantine) {
+          void this.quarantine
+            .write({ ...r, datasetUrn: v.dataset_urn, evidenceId: v.evidence_id, evidenceJson: Buffer.from(evidence) })
+            .then(() => sink.ack(i));
+        }
+        this.metrics.evidenceEmitted.inc({ topic: r.topic });
+      }
+      base += n;
+    }
+  }
+
+  private async refreshLag(): Promise<void> {
+    for (const p of this.tracker.partitions()) {
+      const committed = p.committed;
+      if (committed < 0) continue;
+      await new Promise<void>((resolve) =>
+        this.consumer.consumer.queryWatermarkOffsets(p.topic, p.partition, 2000, (err, w) => {
+          if (!err) this.metrics.consumerLag.set({ topic: p.topic, partition: String(p.partition) }, Math.max(0, w.highOffset - committed));
+          resolve();
+        }),
+      );
+    }
+  }
+
+  /** Graceful stop: stop fetching, drain in-flight work within the deadline, commit, close. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    const deadline = Date.now() + this.cfg.shutdownDeadlineMs;
+    await this.loopDone;
+    while (this.tracker.inFlight > 0 && Date.now() < deadline) {
+      this.commitDone();
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    if (this.tracker.inFlight > 0) {
+      this.log.warn({ in_flight: this.tracker.inFlight }, 'shutdown deadline reached; undone records will be redelivered');
+    }
+    try {
+      this.commitDone(true);
+    } catch (e) {
+      this.log.warn({ err: (e as Error).message }, 'final commit failed');
+    }
+    for (const t of this.timers) clearInterval(t);
+    await this.consumer.disconnect();
+    await this.sender.close(Math.max(1000, deadline - Date.now()));
+    await this.pool.close();
+    this.log.info('enforcer stopped');
+  }
+}

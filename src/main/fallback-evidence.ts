@@ -1,0 +1,59 @@
+/**
+ * Evidence for a record the workers could not evaluate at all (a crashed or timed-out
+ * task even after splitting down to that one record). It is a FAIL, never silence.
+ */
+import { createHash } from 'node:crypto';
+import type { EvidenceEvent } from '../models/evidence.js';
+import type { PackInput } from '../workers/pack.js';
+import type { BatchResult } from '../workers/protocol.js';
+
+export const EVALUATION_ERROR = 'EVALUATION_ERROR';
+
+export function evaluationErrorResult(r: PackInput, snapshotVersion: number, now: number): BatchResult {
+  const evidenceId = `evd-${createHash('sha256').update(`${r.topic}\u0000${r.partition}\u0000${r.offset}\u0000error`).digest('hex').slice(0, 32)}`;
+  const evidence: EvidenceEvent = {
+    evidence_id: evidenceId,
+    timestamp: new Date(now).toISOString(),
+    stage: 'OBSERVED_RAW',
+    dataset_urn: null,
+    producer: { producer_id: null, identity_confidence: 'NONE' },
+    source: {
+      raw_topic: r.topic,
+      partition: r.partition,
+      offset: r.offset,
+      key: r.key ? r.key.toString('utf8') : null,
+      event_time: new Date(r.timestamp).toISOString(),
+    },
+    schema: { schema_id: null },
+    contract: { contract_id: null },
+    validation: { result: 'FAIL', failed_gates: ['ENVELOPE'], reason_codes: [EVALUATION_ERROR] },
+    otel: { trace_id: null, span_id: null },
+    fingerprints: {
+      payload_hash: r.value ? `sha256:${createHash('sha256').update(r.value).digest('hex')}` : null,
+      schema_fingerprint: null,
+    },
+    policy_version: null,
+  };
+  const bytes = Buffer.from(JSON.stringify(evidence));
+  const evidenceBuf = new ArrayBuffer(bytes.length);
+  new Uint8Array(evidenceBuf).set(bytes);
+  return {
+    evidence: evidenceBuf,
+    evidenceSpans: Int32Array.of(0, bytes.length),
+    verdicts: [
+      {
+        dataset_urn: null,
+        evidence_id: evidenceId,
+        pass: false,
+        action: 'NONE',
+        failed_gates: ['ENVELOPE'],
+        identity_confidence: 'NONE',
+      },
+    ],
+    stats: {
+      records: { [`${r.topic}\u0000\u0000FAIL`]: 1 },
+      gateFailures: { [`ENVELOPE\u0000${EVALUATION_ERROR}\u0000`]: 1 },
+      evalMs: {},
+    },
+  };
+}

@@ -1,0 +1,184 @@
+/**
+ * The enforcer's view of the control plane: polls the change feed (GET /v1/snapshot with
+ * If-None-Match, so an unchanged poll costs one 304), merges in the Glue schemas the
+ * policies and records reference, and publishes the result to workers as one immutable,
+ * versioned SharedArrayBuffer. Failures keep the last-known-good snapshot (design 11).
+ */
+import { SignJWT } from 'jose';
+import { request } from 'undici';
+import type { Logger } from '../common/logger.js';
+import type { PolicySnapshot } from '../workers/protocol.js';
+import type { EnforcerMetrics } from './metrics.js';
+import { parseSchemaId, type SchemaRegistryCache } from './schema-registry.js';
+
+type ControlPlaneSnapshot = Pick<PolicySnapshot, 'policies' | 'resolution' | 'contracts' | 'ops'> & { version: number };
+
+const EMPTY: ControlPlaneSnapshot = {
+  version: 0,
+  policies: [],
+  resolution: [],
+  contracts: [],
+  ops: { global: { safe_mode: false }, datasets: {} },
+};
+
+/** Earlier versions fetched for the *_ALL compatibility modes (bounded). */
+const MAX_HISTORY = 50;
+
+export class PolicySnapshots {
+  private cp: ControlPlaneSnapshot = EMPTY;
+  private etag: string | undefined;
+  private haveControlPlane = false;
+  private lastConfirmedAt = 0;
+  private readonly unavailable = new Set<string>();
+  private readonly known = new Set<string>();
+  private version = 0;
+  private current: { version: number; buffer: SharedArrayBuffer } | undefined;
+  private dirty = true;
+  private token: string | undefined;
+  degraded: string | null = null;
+
+  constructor(
+    private readonly opts: {
+      controlPlaneUrl: string;
+      token: string | undefined;
+      identityKeys: Record<string, string>;
+      registry: SchemaRegistryCache;
+      metrics: EnforcerMetrics;
+      log: Logger;
+    },
+  ) {
+    this.token = opts.token;
+  }
+
+  /** True once a snapshot was loaded from the control plane (readiness). */
+  get loaded(): boolean {
+    return this.haveControlPlane;
+  }
+
+  get ageSeconds(): number {
+    return this.lastConfirmedAt === 0 ? Number.POSITIVE_INFINITY : (Date.now() - this.lastConfirmedAt) / 1000;
+  }
+
+  private async bearer(): Promise<string | undefined> {
+    if (this.token) return this.token;
+    const secret = process.env.SF_AUTH_JWT_SECRET;
+    if (!secret) return undefined;
+    // Development: mint a short-lived service token with the shared HS256 secret.
+    this.token = await new SignJWT({ teams: [], roles: ['service'] })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('signal-factory-enforcer')
+      .setIssuedAt()
+      .setExpirationTime('12h')
+      .sign(new TextEncoder().encode(secret));
+    return this.token;
+  }
+
+  /** One poll of the change feed; never throws. */
+  async refresh(): Promise<void> {
+    try {
+      const token = await this.bearer();
+      const res = await request(new URL('/v1/snapshot', this.opts.controlPlaneUrl), {
+        headers: {
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...(this.etag ? { 'if-none-match': this.etag } : {}),
+        },
+        headersTimeout: 5000,
+        bodyTimeout: 10_000,
+      });
+      if (res.statusCode === 304) {
+        await res.body.dump();
+        this.opts.metrics.cacheLookup(true);
+      } else if (res.statusCode === 200) {
+        this.cp = (await res.body.json()) as ControlPlaneSnapshot;
+        this.etag = res.headers.etag as string | undefined;
+        this.haveControlPlane = true;
+        this.dirty = true;
+        this.opts.metrics.cacheLookup(false);
+        this.opts.log.info({ snapshot_version: this.cp.version, policies: this.cp.policies.length }, 'policy snapshot loaded');
+      } else {
+        const body = await res.body.text();
+        throw new Error(`control plane answered ${res.statusCode}: ${body.slice(0, 200)}`);
+      }
+      this.lastConfirmedAt = Date.now();
+      this.degraded = null;
+    } catch (err) {
+      // Last-known-good: keep enforcing with what we have.
+      this.degraded = `control plane unreachable: ${(err as Error).message}`;
+      this.opts.log.warn({ err: (err as Error).message }, 'policy refresh failed; keeping last-known-good snapshot');
+    }
+    await this.ensureSchemas(this.policySchemaIds());
+    this.opts.metrics.snapshotAge.set(Number.isFinite(this.ageSeconds) ? this.ageSeconds : -1);
+  }
+
+  private policySchemaIds(): string[] {
+    const ids: string[] = [];
+    for (const p of this.cp.policies) {
+      if (!p.schema_id) continue;
+      ids.push(p.schema_id);
+      const mode = p.compatibility_mode;
+      const parsed = parseSchemaId(p.schema_id);
+      // *_ALL modes compare against every earlier version: fetch them too (bounded).
+      if (parsed && (mode === undefined || mode.endsWith('_ALL'))) {
+        for (let v = Math.max(1, parsed.version - MAX_HISTORY); v < parsed.version; v++) {
+          if (mode?.endsWith('_ALL')) ids.push(`glue:${parsed.name}:${v}`);
+        }
+      }
+    }
+    return ids;
+  }
+
+  /** Makes sure the given schema ids / version ids are cached (or marked unavailable). */
+  async ensureSchemas(ids: Iterable<string>): Promise<void> {
+    for (const id of ids) {
+      const r = await this.opts.registry.get(id);
+      this.opts.metrics.cacheLookup(r.ok && r.cached);
+      if (r.ok) {
+        if (!this.known.has(id)) {
+          this.known.add(id);
+          this.known.add(r.schema.version_id);
+          this.dirty = true;
+        }
+        if (!r.cached || this.unavailable.delete(id)) this.dirty = true;
+      } else if (!this.unavailable.has(id)) {
+        this.unavailable.add(id);
+        this.dirty = true;
+        this.opts.log.warn({ schema: id, err: r.error }, 'schema registry unavailable and nothing cached');
+      }
+    }
+  }
+
+  /** Forget unavailable markers so the next batch retries the registry. */
+  retryUnavailable(): void {
+    if (this.unavailable.size > 0) {
+      this.unavailable.clear();
+      this.dirty = true;
+    }
+  }
+
+  isKnownSchema(id: string): boolean {
+    return this.known.has(id) || this.unavailable.has(id);
+  }
+
+  /** The current snapshot as a SharedArrayBuffer; rebuilt only when something changed. */
+  snapshot(): { version: number; buffer: SharedArrayBuffer } {
+    if (this.dirty || !this.current) {
+      this.version++;
+      const snap: PolicySnapshot = {
+        version: this.version,
+        policies: this.cp.policies,
+        resolution: this.cp.resolution,
+        contracts: this.cp.contracts,
+        schemas: this.opts.registry.all(),
+        unavailable_schemas: [...this.unavailable],
+        ops: this.cp.ops,
+        identity_keys: this.opts.identityKeys,
+      };
+      const bytes = Buffer.from(JSON.stringify(snap));
+      const buffer = new SharedArrayBuffer(bytes.length);
+      new Uint8Array(buffer).set(bytes);
+      this.current = { version: this.version, buffer };
+      this.dirty = false;
+    }
+    return this.current;
+  }
+}
