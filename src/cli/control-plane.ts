@@ -1,5 +1,86 @@
-// TODO: implemented by its issue; placeholder so the CLI lists the command.
-export async function run(_argv: string[]): Promise<number> {
-  process.stderr.write('signal-factory control-plane: not implemented yet\n');
-  return 2;
+/**
+ * `signal-factory control-plane`: the Gateway Control Plane (REST).
+ * `signal-factory control-plane token --sub x --teams a,b --roles admin`: mint a development token.
+ */
+import { parseArgs } from 'node:util';
+import { ConfigError } from '../common/config.js';
+import { mintDevToken } from '../control-plane/auth.js';
+import { controlPlaneConfig } from '../control-plane/config.js';
+import { startControlPlane } from '../control-plane/server.js';
+
+const HELP = `Usage: signal-factory control-plane [--port <n>]
+       signal-factory control-plane token --sub <principal> [--teams a,b] [--roles admin,service] [--expires 12h]
+
+Runs the Gateway Control Plane REST API (docs/api.md). Options and their variables:
+  --port <n>        SF_HTTP_PORT [8080]
+  SF_POLICY_STORE   sqlite:<path> [sqlite:.data/control-plane.db] or dynamodb:<table-prefix>
+  SF_AUTH_JWKS_URL, SF_AUTH_ISSUER, SF_AUTH_AUDIENCE   production token verification
+  SF_AUTH_JWT_SECRET                                   development HS256 secret
+  SF_EVIDENCE_INDEX on|off [on], SF_SCHEMA_CHECK glue|off [glue]; see docs/api.md for all.
+
+'token' prints an HS256 token signed with SF_AUTH_JWT_SECRET (development only).
+`;
+
+const usage = (msg: string) => Object.assign(new Error(msg), { code: 'USAGE' });
+
+async function token(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      sub: { type: 'string' },
+      teams: { type: 'string', default: '' },
+      roles: { type: 'string', default: '' },
+      expires: { type: 'string', default: '12h' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (!values.sub) throw usage('token needs --sub <principal>');
+  const secret = process.env.SF_AUTH_JWT_SECRET;
+  if (!secret) throw new ConfigError('token needs SF_AUTH_JWT_SECRET');
+  const list = (s: string) =>
+    s
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean);
+  const jwt = await mintDevToken(
+    secret,
+    { sub: values.sub, teams: list(values.teams), roles: list(values.roles) },
+    { issuer: process.env.SF_AUTH_ISSUER, audience: process.env.SF_AUTH_AUDIENCE, expiresIn: values.expires },
+  );
+  process.stdout.write(`${jwt}\n`);
+  return 0;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  if (argv[0] === 'token') return token(argv.slice(1));
+  let values: { port?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: { port: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    }));
+  } catch (err) {
+    throw usage((err as Error).message);
+  }
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (values.port !== undefined) process.env.SF_HTTP_PORT = values.port;
+  const cp = await startControlPlane(controlPlaneConfig());
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGTERM', stop);
+      process.off('SIGINT', stop);
+      resolve();
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  });
+  await cp.close();
+  return 0;
 }

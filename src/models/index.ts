@@ -6,3 +6,4 @@ export * from './gates.js';
 export * from './ops.js';
 export * from './policy.js';
 export * from './resolution.js';
+export * from './snapshot.js';

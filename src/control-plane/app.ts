@@ -1,0 +1,133 @@
+/**
+ * The Gateway Control Plane as a fastify app. `buildApp(deps)` wires nothing from the
+ * environment, so tests start it with their own store and authenticator on port 0.
+ */
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import swagger from '@fastify/swagger';
+import { registerAjvFormats, type TypeBoxTypeProvider, TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type RawServerDefault } from 'fastify';
+import type { Registry } from 'prom-client';
+import type { Logger } from '../common/logger.js';
+import type { Authenticator } from './auth.js';
+import { ApiError, StoreError, VersionConflictError } from './errors.js';
+import type { EvidenceIndex } from './evidence/index-store.js';
+import { type App, setPrincipal } from './http.js';
+import { installMetrics } from './metrics.js';
+import { contractRoutes } from './routes/contracts.js';
+import { datasetRoutes } from './routes/datasets.js';
+import { feedRoutes } from './routes/feeds.js';
+import { opsRoutes } from './routes/ops.js';
+import { systemRoutes } from './routes/system.js';
+import type { SchemaRegistry } from './schema-registry.js';
+import { SnapshotFeed } from './snapshot.js';
+import type { ControlPlaneStore } from './store/types.js';
+
+export interface AppDeps {
+  store: ControlPlaneStore;
+  auth: Authenticator;
+  schemas: SchemaRegistry;
+  /** Absent when SF_EVIDENCE_INDEX=off: GET /v1/evidence answers 503 EVIDENCE_INDEX_DISABLED. */
+  evidence?: EvidenceIndex;
+  logger?: Logger;
+  registry?: Registry;
+  bodyLimit?: number;
+}
+
+const FASTIFY_CODES: Record<string, ApiError['code']> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+};
+
+interface ValidationIssue {
+  instancePath?: string;
+  keyword?: string;
+  message?: string;
+  params?: { requiredProperties?: string[]; additionalProperties?: string[] };
+}
+
+/** One entry per failing path, e.g. `/body/owners`, so clients can point at the field. */
+export function validationDetails(context: string, issues: ValidationIssue[]) {
+  const out: { path: string; keyword?: string; message?: string }[] = [];
+  for (const v of issues) {
+    const base = `/${context}${v.instancePath ?? ''}`;
+    const named = v.params?.requiredProperties ?? v.params?.additionalProperties;
+    if (named && named.length > 0)
+      for (const n of named) out.push({ path: `${base}/${n}`, keyword: v.keyword, message: v.message });
+    else if (v.keyword !== 'boolean') out.push({ path: base, keyword: v.keyword, message: v.message });
+  }
+  // A union reports every branch (const, const, ..., anyOf): keep one entry per path.
+  const unions = new Set(out.filter((d) => d.keyword === 'anyOf').map((d) => d.path));
+  const seen = new Set<string>();
+  return out.filter((d) => {
+    if (unions.has(d.path) && d.keyword !== 'anyOf') return false;
+    const k = `${d.path} ${d.keyword}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+export function toApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  const e = err as FastifyError & { validation?: ValidationIssue[] };
+  if (e.validation) {
+    const context = e.validationContext ?? 'body';
+    return new ApiError('VALIDATION_FAILED', `request ${context} is invalid`, validationDetails(context, e.validation));
+  }
+  if (err instanceof VersionConflictError) return new ApiError('PRECONDITION_FAILED', e.message);
+  if (err instanceof StoreError) return new ApiError('STORE_FAILURE', 'the policy store failed');
+  if (e.code === 'INVALID_CURSOR') return new ApiError('INVALID_CURSOR', e.message);
+  const mapped = e.code ? FASTIFY_CODES[e.code] : undefined;
+  if (mapped) return new ApiError(mapped, e.message);
+  if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+    return new ApiError('MALFORMED_REQUEST', e.message);
+  }
+  return new ApiError('INTERNAL', 'internal error');
+}
+
+export async function buildApp(deps: AppDeps): Promise<App> {
+  registerAjvFormats();
+  const app = Fastify<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger>({
+    ...(deps.logger ? { loggerInstance: deps.logger as FastifyBaseLogger } : { logger: false }),
+    bodyLimit: deps.bodyLimit ?? 1024 * 1024,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(TypeBoxValidatorCompiler);
+  // Response schemas document the API; plain JSON.stringify serialises (nothing silently dropped).
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'Signal Factory Gateway Control Plane',
+        version: '1',
+        description: 'Versioned policy API; errors are {error:{code,message,details?}} with codes in docs/errors.md',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+    },
+  });
+
+  app.setErrorHandler((err, req, reply) => {
+    const api = toApiError(err);
+    if (api.status >= 500) req.log.error({ err, code: api.code }, 'request failed');
+    return reply.code(api.status).send(api.toBody());
+  });
+  app.setNotFoundHandler((req, reply) =>
+    reply.code(404).send(new ApiError('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`).toBody()),
+  );
+
+  const registry = installMetrics(app, deps.registry);
+  app.addHook('onRequest', async (req) => {
+    if (req.url.startsWith('/v1/')) setPrincipal(req, await deps.auth.verify(req.headers.authorization));
+  });
+
+  const feed = new SnapshotFeed(deps.store);
+  datasetRoutes(app, deps.store, deps.schemas);
+  contractRoutes(app, deps.store);
+  opsRoutes(app, deps.store);
+  feedRoutes(app, deps.store, feed, deps.evidence);
+  systemRoutes(app, deps.store, registry);
+  await app.ready();
+  return app;
+}

@@ -1,0 +1,182 @@
+/** Dataset policies (design section 5) and their resolution rules. */
+import Type from 'typebox';
+import { DatasetPolicy, DatasetPolicyInput, DatasetResolution, type ResolutionRule } from '../../models/index.js';
+import { canManageDataset } from '../authz.js';
+import { ApiError } from '../errors.js';
+import { type App, BEARER, enforce, errorResponses, principal, withEtag } from '../http.js';
+import { findConflicts, ruleProblems } from '../resolution-rules.js';
+import type { SchemaRegistry } from '../schema-registry.js';
+import { Page, PageQuery, StoredResolution, UrnParams } from '../schemas.js';
+import type { ControlPlaneStore } from '../store/types.js';
+import { checkPolicy, parseEtags, sameContent } from '../validation.js';
+import { versionedPut } from '../versioned-put.js';
+
+const IfMatch = Type.Object({ 'if-match': Type.Optional(Type.String({ description: 'ETag (version) from a GET' })) });
+
+export function datasetRoutes(app: App, store: ControlPlaneStore, schemas: SchemaRegistry): void {
+  app.put(
+    '/v1/datasets/:dataset_urn/policy',
+    {
+      schema: {
+        tags: ['policies'],
+        summary: 'Create (201) or update (200) the complete policy of a dataset; idempotent, If-Match aware',
+        security: BEARER,
+        params: UrnParams,
+        headers: IfMatch,
+        body: DatasetPolicyInput,
+        response: {
+          200: { ...DatasetPolicy, description: 'Updated, or unchanged when the same body is sent again' },
+          201: { ...DatasetPolicy, description: 'Created' },
+          ...errorResponses(400, 401, 403, 412, 415, 422, 500, 503),
+        },
+      },
+    },
+    async (req, reply) => {
+      const p = principal(req);
+      const urn = req.params.dataset_urn;
+      const input = req.body;
+      if (input.dataset_urn !== urn) {
+        throw new ApiError('ID_MISMATCH', `body dataset_urn ${input.dataset_urn} differs from the path ${urn}`, {
+          path: '/dataset_urn',
+        });
+      }
+      const r = await versionedPut<DatasetPolicy>(store, {
+        kind: 'policy',
+        key: urn,
+        ifMatch: parseEtags(req.headers['if-match']),
+        actor: p.sub,
+        action: (cur) => (cur ? 'policy.update' : 'policy.create'),
+        guard: async (cur) => enforce(canManageDataset(p, cur?.owners, input.owners)),
+        same: (cur) => sameContent(cur, input),
+        validate: async () => {
+          checkPolicy(input);
+          if (input.contract_id !== undefined && !(await store.get('contract', input.contract_id))) {
+            throw new ApiError('UNKNOWN_CONTRACT', `contract ${input.contract_id} does not exist`, {
+              path: '/contract_id',
+            });
+          }
+          if (input.schema_id !== undefined && !(await schemas.exists(input.schema_id))) {
+            throw new ApiError('UNKNOWN_SCHEMA', `schema ${input.schema_id} is not in the registry`, {
+              path: '/schema_id',
+            });
+          }
+        },
+        build: (_cur, version, at) => ({ ...input, version, updated_at: at, updated_by: p.sub }),
+      });
+      return withEtag(reply, r.doc.version)
+        .code(r.created ? 201 : 200)
+        .send(r.doc);
+    },
+  );
+
+  app.get(
+    '/v1/datasets/:dataset_urn/policy',
+    {
+      schema: {
+        tags: ['policies'],
+        summary: 'The active policy of a dataset (ETag: its version)',
+        security: BEARER,
+        params: UrnParams,
+        response: { 200: DatasetPolicy, ...errorResponses(400, 401, 404, 500) },
+      },
+    },
+    async (req, reply) => {
+      const cur = await store.get<DatasetPolicy>('policy', req.params.dataset_urn);
+      if (!cur) throw new ApiError('DATASET_NOT_FOUND', `no policy for ${req.params.dataset_urn}`);
+      return withEtag(reply, cur.version).send(cur);
+    },
+  );
+
+  app.get(
+    '/v1/datasets',
+    {
+      schema: {
+        tags: ['policies'],
+        summary: 'All dataset policies, paginated by cursor',
+        security: BEARER,
+        querystring: Type.Object(PageQuery),
+        response: { 200: Page(DatasetPolicy), ...errorResponses(400, 401, 500) },
+      },
+    },
+    async (req) => store.list<DatasetPolicy>('policy', { limit: req.query.limit ?? 100, cursor: req.query.cursor }),
+  );
+
+  app.put(
+    '/v1/datasets/:dataset_urn/resolution',
+    {
+      schema: {
+        tags: ['resolution'],
+        summary: "Replace the dataset's resolution rules (rules claiming another dataset's records are rejected)",
+        security: BEARER,
+        params: UrnParams,
+        headers: IfMatch,
+        body: DatasetResolution,
+        response: {
+          200: { ...StoredResolution, description: 'Updated or unchanged' },
+          201: { ...StoredResolution, description: 'Created' },
+          ...errorResponses(400, 401, 403, 404, 409, 412, 415, 422, 500),
+        },
+      },
+    },
+    async (req, reply) => {
+      const p = principal(req);
+      const urn = req.params.dataset_urn;
+      const rules = req.body.rules;
+      const r = await versionedPut<StoredResolution>(store, {
+        kind: 'resolution',
+        key: urn,
+        ifMatch: parseEtags(req.headers['if-match']),
+        actor: p.sub,
+        action: () => 'resolution.put',
+        guard: async () => {
+          const policy = await store.get<DatasetPolicy>('policy', urn);
+          if (!policy) throw new ApiError('DATASET_NOT_FOUND', `no policy for ${urn}: create it first`);
+          enforce(canManageDataset(p, policy.owners));
+        },
+        same: (cur) => sameContent(cur, { dataset_urn: urn, rules }),
+        validate: async () => {
+          const problems = ruleProblems(urn, rules);
+          if (problems.some((x) => x.message.startsWith('dataset_urn'))) {
+            throw new ApiError('ID_MISMATCH', `every rule's dataset_urn must be ${urn}`, problems);
+          }
+          if (problems.length > 0) throw new ApiError('INVALID_RESOLUTION_RULE', 'invalid resolution rules', problems);
+        },
+        crossCheck: async () => {
+          const others: ResolutionRule[] = (await store.all<StoredResolution>('resolution'))
+            .filter((o) => o.dataset_urn !== urn)
+            .flatMap((o) => o.rules);
+          const conflicts = findConflicts(rules, others);
+          if (conflicts.length > 0) {
+            throw new ApiError(
+              'RESOLUTION_CONFLICT',
+              'rules would make two datasets claim the same records; add distinct extraction_rules',
+              conflicts.map((c) => ({ path: `/rules/${c.index}`, conflicts_with: c.other })),
+            );
+          }
+        },
+        build: (_cur, version, at) => ({ dataset_urn: urn, rules, version, updated_at: at, updated_by: p.sub }),
+      });
+      return withEtag(reply, r.doc.version)
+        .code(r.created ? 201 : 200)
+        .send(r.doc);
+    },
+  );
+
+  app.get(
+    '/v1/datasets/:dataset_urn/resolution',
+    {
+      schema: {
+        tags: ['resolution'],
+        summary: "The dataset's resolution rules (ETag: their version)",
+        security: BEARER,
+        params: UrnParams,
+        response: { 200: StoredResolution, ...errorResponses(400, 401, 404, 500) },
+      },
+    },
+    async (req, reply) => {
+      const cur = await store.get<StoredResolution>('resolution', req.params.dataset_urn);
+      if (!cur) throw new ApiError('DATASET_NOT_FOUND', `no resolution rules for ${req.params.dataset_urn}`);
+      return withEtag(reply, cur.version).send(cur);
+    },
+  );
+}

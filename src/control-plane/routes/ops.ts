@@ -1,0 +1,150 @@
+/**
+ * Ops toggles (audited; enforcers pick them up through the snapshot within one poll).
+ * Never-set toggles read as their defaults with version 0, so `If-Match: "0"` means "still unset".
+ */
+import Type from 'typebox';
+import { DatasetOpsToggles, type DatasetPolicy, GlobalOpsToggles } from '../../models/index.js';
+import { canManageDataset, canManageGlobal } from '../authz.js';
+import { ApiError } from '../errors.js';
+import { type App, BEARER, enforce, errorResponses, principal, withEtag } from '../http.js';
+import {
+  type StoredDatasetOps,
+  StoredDatasetOps as StoredDatasetOpsSchema,
+  StoredGlobalOps,
+  UrnParams,
+} from '../schemas.js';
+import { DEFAULT_GLOBAL_OPS, GLOBAL_OPS_KEY } from '../snapshot.js';
+import type { ControlPlaneStore } from '../store/types.js';
+import { checkDatasetOps, parseEtags, sameContent } from '../validation.js';
+import { versionedPut } from '../versioned-put.js';
+
+const IfMatch = Type.Object({ 'if-match': Type.Optional(Type.String()) });
+const NEVER = { version: 0, updated_at: new Date(0).toISOString(), updated_by: '' };
+
+export function opsRoutes(app: App, store: ControlPlaneStore): void {
+  const policyOf = async (urn: string) => {
+    const policy = await store.get<DatasetPolicy>('policy', urn);
+    if (!policy) throw new ApiError('DATASET_NOT_FOUND', `no policy for ${urn}`);
+    return policy;
+  };
+
+  app.put(
+    '/v1/datasets/:dataset_urn/ops',
+    {
+      schema: {
+        tags: ['ops'],
+        summary: 'Set the dataset ops toggles: actions_paused, mode_override, disabled_gates',
+        security: BEARER,
+        params: UrnParams,
+        headers: IfMatch,
+        body: DatasetOpsToggles,
+        response: {
+          200: { ...StoredDatasetOpsSchema, description: 'Updated or unchanged' },
+          201: { ...StoredDatasetOpsSchema, description: 'First set' },
+          ...errorResponses(400, 401, 403, 404, 412, 415, 422, 500),
+        },
+      },
+    },
+    async (req, reply) => {
+      const p = principal(req);
+      const urn = req.params.dataset_urn;
+      const input = req.body;
+      let policy: DatasetPolicy | undefined;
+      const r = await versionedPut<StoredDatasetOps>(store, {
+        kind: 'dataset_ops',
+        key: urn,
+        ifMatch: parseEtags(req.headers['if-match']),
+        actor: p.sub,
+        action: () => 'ops.dataset.put',
+        guard: async () => {
+          policy = await policyOf(urn);
+          enforce(canManageDataset(p, policy.owners));
+        },
+        same: (cur) => sameContent(cur, { dataset_urn: urn, ...input }),
+        validate: async () => checkDatasetOps(input, policy!),
+        build: (_cur, version, at) => ({ dataset_urn: urn, ...input, version, updated_at: at, updated_by: p.sub }),
+      });
+      return withEtag(reply, r.doc.version)
+        .code(r.created ? 201 : 200)
+        .send(r.doc);
+    },
+  );
+
+  app.get(
+    '/v1/datasets/:dataset_urn/ops',
+    {
+      schema: {
+        tags: ['ops'],
+        summary: 'The dataset ops toggles (defaults with version 0 when never set)',
+        security: BEARER,
+        params: UrnParams,
+        response: { 200: StoredDatasetOpsSchema, ...errorResponses(400, 401, 404, 500) },
+      },
+    },
+    async (req, reply) => {
+      const urn = req.params.dataset_urn;
+      await policyOf(urn);
+      const cur = (await store.get<StoredDatasetOps>('dataset_ops', urn)) ?? {
+        dataset_urn: urn,
+        actions_paused: false,
+        disabled_gates: [],
+        ...NEVER,
+      };
+      return withEtag(reply, cur.version).send(cur);
+    },
+  );
+
+  app.put(
+    '/v1/ops/global',
+    {
+      schema: {
+        tags: ['ops'],
+        summary: 'Set global toggles: safe_mode only emits evidence, everywhere (admin)',
+        security: BEARER,
+        headers: IfMatch,
+        body: GlobalOpsToggles,
+        response: {
+          200: { ...StoredGlobalOps, description: 'Updated or unchanged' },
+          201: { ...StoredGlobalOps, description: 'First set' },
+          ...errorResponses(400, 401, 403, 412, 415, 500),
+        },
+      },
+    },
+    async (req, reply) => {
+      const p = principal(req);
+      const input = req.body;
+      const r = await versionedPut<StoredGlobalOps>(store, {
+        kind: 'global_ops',
+        key: GLOBAL_OPS_KEY,
+        ifMatch: parseEtags(req.headers['if-match']),
+        actor: p.sub,
+        action: () => 'ops.global.put',
+        guard: async () => enforce(canManageGlobal(p)),
+        same: (cur) => sameContent(cur, input),
+        build: (_cur, version, at) => ({ ...input, version, updated_at: at, updated_by: p.sub }),
+      });
+      return withEtag(reply, r.doc.version)
+        .code(r.created ? 201 : 200)
+        .send(r.doc);
+    },
+  );
+
+  app.get(
+    '/v1/ops/global',
+    {
+      schema: {
+        tags: ['ops'],
+        summary: 'The global toggles (defaults with version 0 when never set)',
+        security: BEARER,
+        response: { 200: StoredGlobalOps, ...errorResponses(401, 500) },
+      },
+    },
+    async (_req, reply) => {
+      const cur = (await store.get<StoredGlobalOps>('global_ops', GLOBAL_OPS_KEY)) ?? {
+        ...DEFAULT_GLOBAL_OPS,
+        ...NEVER,
+      };
+      return withEtag(reply, cur.version).send(cur);
+    },
+  );
+}

@@ -1,0 +1,49 @@
+/**
+ * Does a policy's schema_id (`glue:<schema>:<version>`) exist in the Glue registry
+ * (SF_GLUE_REGISTRY)? Found versions are cached: Glue schema versions are immutable.
+ */
+import { EntityNotFoundException, GetSchemaVersionCommand, type GlueClient } from '@aws-sdk/client-glue';
+import { ApiError } from './errors.js';
+
+export interface SchemaRegistry {
+  /** Throws SCHEMA_REGISTRY_UNAVAILABLE when the registry cannot answer. */
+  exists(schemaId: string): Promise<boolean>;
+}
+
+export function parseSchemaId(schemaId: string): { name: string; version: number } | undefined {
+  const m = /^glue:([A-Za-z0-9._-]+):([0-9]+)$/.exec(schemaId);
+  return m ? { name: m[1], version: Number(m[2]) } : undefined;
+}
+
+export class GlueSchemaRegistry implements SchemaRegistry {
+  private readonly known = new Set<string>();
+
+  constructor(
+    private readonly glue: GlueClient,
+    private readonly registryName: string,
+  ) {}
+
+  async exists(schemaId: string): Promise<boolean> {
+    if (this.known.has(schemaId)) return true;
+    const id = parseSchemaId(schemaId);
+    if (!id) return false;
+    try {
+      await this.glue.send(
+        new GetSchemaVersionCommand({
+          SchemaId: { RegistryName: this.registryName, SchemaName: id.name },
+          SchemaVersionNumber: { VersionNumber: id.version },
+        }),
+      );
+      this.known.add(schemaId);
+      return true;
+    } catch (err) {
+      if (err instanceof EntityNotFoundException) return false;
+      throw new ApiError('SCHEMA_REGISTRY_UNAVAILABLE', `Glue registry ${this.registryName} did not answer`, {
+        cause: (err as Error).name,
+      });
+    }
+  }
+}
+
+/** SF_SCHEMA_CHECK=off: accept every schema_id (no AWS at all). */
+export const noSchemaCheck: SchemaRegistry = { exists: async () => true };

@@ -1,0 +1,69 @@
+/**
+ * One interface, two implementations (SQLite embedded, DynamoDB). Every change goes through
+ * `commit`, which atomically (1) writes the entity if its version is still the expected one,
+ * (2) bumps the store-wide watermark and (3) appends the audit entry whose seq is the new
+ * watermark. The snapshot's version and the audit log therefore can never disagree.
+ */
+import type { AuditEntry } from '../schemas.js';
+
+export type EntityKind = 'policy' | 'resolution' | 'contract' | 'dataset_ops' | 'global_ops';
+export const ENTITY_KINDS: readonly EntityKind[] = ['policy', 'resolution', 'contract', 'dataset_ops', 'global_ops'];
+
+export interface Versioned {
+  version: number;
+}
+
+export interface Mutation {
+  kind: EntityKind;
+  key: string;
+  /** null: the entity must not exist yet. */
+  expectedVersion: number | null;
+  doc: Versioned;
+  audit: Omit<AuditEntry, 'seq'>;
+  /** Also fail unless the watermark still equals this (for checks that span entities). */
+  atWatermark?: number;
+}
+
+export interface Page<T> {
+  items: T[];
+  next_cursor: string | null;
+}
+
+export interface PageOptions {
+  limit: number;
+  cursor?: string;
+}
+
+export interface ControlPlaneStore {
+  readonly kind: 'sqlite' | 'dynamodb';
+  get<T extends Versioned>(kind: EntityKind, key: string): Promise<T | undefined>;
+  /** A page of entities; `cursor` is opaque (throws InvalidCursorError when it is not one of ours). */
+  list<T extends Versioned>(kind: EntityKind, opts: PageOptions): Promise<Page<T>>;
+  all<T extends Versioned>(kind: EntityKind): Promise<T[]>;
+  watermark(): Promise<number>;
+  /** Returns the new watermark; throws VersionConflictError when a condition fails. */
+  commit(m: Mutation): Promise<number>;
+  /** Newest first; optionally only one target. */
+  audit(opts: PageOptions & { target?: string }): Promise<Page<AuditEntry>>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class InvalidCursorError extends Error {
+  readonly code = 'INVALID_CURSOR';
+}
+
+export function encodeCursor(v: unknown): string {
+  return Buffer.from(JSON.stringify(v)).toString('base64url');
+}
+
+export function decodeCursor<T>(cursor: string, check: (v: unknown) => v is T): T {
+  let v: unknown;
+  try {
+    v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw new InvalidCursorError('cursor is not valid');
+  }
+  if (!check(v)) throw new InvalidCursorError('cursor is not valid');
+  return v;
+}
