@@ -150,23 +150,34 @@ check("new relic: ops/newrelic/dashboard.json is valid JSON with pages, widgets 
   );
   return bad.length ? `widgets without NRQL: ${bad.map((w) => w.title).join(", ")}` : "";
 });
-check("new relic: terraform conditions are balanced and link existing runbooks", () => {
+check("new relic: terraform conditions are balanced, link existing runbooks and cover every critical alert", () => {
   const dir = rel("ops/newrelic");
   const tf = readdirSync(dir).filter((f) => f.endsWith(".tf"));
   if (!tf.length) return "no .tf files";
   const bad = [];
   let conditions = 0;
+  const names = new Set();
   for (const f of tf) {
     const text = readFileSync(join(dir, f), "utf8").replace(/"(?:[^"\\]|\\.)*"/g, '""').replace(/#.*$/gm, "");
     const depth = [...text].reduce((n, c) => n + (c === "{" ? 1 : c === "}" ? -1 : 0), 0);
     if (depth !== 0) bad.push(`${f}: unbalanced braces`);
     const raw = readFileSync(join(dir, f), "utf8");
     conditions += (raw.match(/resource\s+"newrelic_nrql_alert_condition"/g) ?? []).length;
-    for (const m of raw.matchAll(/docs\/runbooks\/([a-z0-9-]+\.md)/g)) {
+    for (const m of raw.matchAll(/(?:docs\/runbooks|\$\{local\.runbooks\})\/([a-z0-9-]+\.md)/g)) {
       if (!existsSync(rel(`docs/runbooks/${m[1]}`))) bad.push(`${f}: runbook ${m[1]} missing`);
+    }
+    for (const block of raw.split(/(?=^resource\s)/m).filter((b) => b.startsWith('resource "newrelic_nrql_alert_condition"'))) {
+      const name = block.match(/^\s*name\s*=\s*"([^"]+)"/m)?.[1];
+      names.add(name);
+      if (!/^\s*runbook_url\s*=/m.test(block)) bad.push(`${f}: ${name} has no runbook_url`);
+      if (!/\bnrql\s*\{[^}]*query\s*=/.test(block)) bad.push(`${f}: ${name} has no nrql query`);
+      if (!/\b(critical|warning)\s*\{/.test(block)) bad.push(`${f}: ${name} has no threshold term`);
     }
   }
   if (conditions < 8) bad.push(`only ${conditions} newrelic_nrql_alert_condition resources`);
+  // The same signals as the Prometheus alerts: every critical Prometheus alert has an NRQL twin.
+  const missing = alerts.filter((a) => a.labels?.severity === "critical" && !names.has(a.alert)).map((a) => a.alert);
+  if (missing.length) bad.push(`no NRQL condition for ${missing.join(", ")}`);
   return bad.join("; ");
 });
 
