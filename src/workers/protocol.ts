@@ -45,8 +45,13 @@ export interface PolicySnapshot {
   /** Schema ids / version ids that could not be fetched and have no cached copy. */
   unavailable_schemas: string[];
   ops: { global: GlobalOpsToggles; datasets: Record<string, DatasetOpsToggles> };
-  /** Producer identity: HMAC-SHA256 secrets (hex or utf-8) that sign trusted principal headers, by key id. */
+  /**
+   * Producer identity: HMAC-SHA256 secrets that sign trusted principal headers, by key id.
+   * A value of 32+ hex digits (even length) is read as hex bytes, anything else as UTF-8.
+   */
   identity_keys: Record<string, string>;
+  /** ENVELOPE limits; defaults: 1 MiB payload (also after decompression), nesting depth 64. */
+  limits?: { max_payload_bytes?: number; max_depth?: number };
 }
 
 /** One batch of raw records packed for transfer. */
@@ -104,6 +109,8 @@ export interface BatchStats {
   records: Record<string, number>;
   /** key: `${gate}\u0000${reason base}\u0000${dataset}` -> count */
   gateFailures: Record<string, number>;
-  /** Per dataset: summed evaluation milliseconds and the per-record latencies histogram input. */
+  /** Per dataset: the per-record evaluation latencies in milliseconds (histogram input). */
   evalMs: Record<string, number[]>;
+  /** Set on the first batch after a worker compiled a new snapshot: compile-time findings to log. */
+  compileWarnings?: string[];
 }

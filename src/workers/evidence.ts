@@ -1,0 +1,111 @@
+/**
+ * Evidence Event serialisation (design section 6.1, src/models/evidence.ts): fields in the
+ * documented order, then the extensions. Per-dataset and per-topic fragments are
+ * pre-serialised once; per record only the varying parts are stringified.
+ */
+
+import { isUtf8 } from 'node:buffer';
+import { hash } from 'node:crypto';
+
+/** Deterministic per (raw topic, partition, offset, policy version): replays produce the same id. */
+export function evidenceId(topic: string, partition: number, offset: number, policyVersion: number): string {
+  return `evd-${hash('sha256', `${topic}\u0000${partition}\u0000${offset}\u0000${policyVersion}`).slice(0, 32)}`;
+}
+
+export function payloadHash(value: Uint8Array | null): string | null {
+  return value === null ? null : `sha256:${hash('sha256', value)}`;
+}
+
+/** UTF-8 key, or `base64:` + base64 when the bytes are not UTF-8. */
+export function keyText(key: Uint8Array | null): string | null {
+  if (key === null) return null;
+  const b = Buffer.from(key.buffer, key.byteOffset, key.length);
+  return isUtf8(b) ? b.toString('utf8') : `base64:${b.toString('base64')}`;
+}
+
+/** Pre-serialised fragments of one dataset (or of "unresolved"). */
+export interface DatasetFragments {
+  /** `"dataset_urn":...` */
+  dataset: string;
+  /** `"contract":{...}` */
+  contract: string;
+  /** `"policy_version":N` */
+  policyVersion: string;
+  /** The enforcement mode, JSON-quoted. */
+  mode: string;
+}
+
+export function datasetFragments(
+  urn: string | null,
+  contractId: string | null,
+  version: number | null,
+  mode: string,
+): DatasetFragments {
+  return {
+    dataset: `"dataset_urn":${JSON.stringify(urn)}`,
+    contract: `"contract":{"contract_id":${JSON.stringify(contractId)}}`,
+    policyVersion: `"policy_version":${version === null ? 'null' : version}`,
+    mode: JSON.stringify(mode),
+  };
+}
+
+const topicCache = new Map<string, string>();
+function quotedTopic(topic: string): string {
+  let q = topicCache.get(topic);
+  if (q === undefined) {
+    q = JSON.stringify(topic);
+    if (topicCache.size > 10_000) topicCache.clear();
+    topicCache.set(topic, q);
+  }
+  return q;
+}
+
+let lastTs = Number.NaN;
+let lastIso = '';
+/** Records of a batch often share a millisecond: reuse the last conversion. */
+export function isoTime(ms: number): string {
+  if (ms !== lastTs) {
+    lastTs = ms;
+    lastIso = Number.isFinite(ms) ? new Date(ms).toISOString() : new Date(0).toISOString();
+  }
+  return lastIso;
+}
+
+export interface EvidenceParts {
+  id: string;
+  /** JSON-quoted ISO timestamp of the batch. */
+  nowJson: string;
+  frags: DatasetFragments;
+  producerId: string | null;
+  confidence: string;
+  topic: string;
+  partition: number;
+  offset: number;
+  key: string | null;
+  eventTime: string;
+  schemaId: string | null;
+  pass: boolean;
+  failedGates: string[];
+  reasonCodes: string[];
+  otel: [string, string] | null;
+  payloadHash: string | null;
+  schemaFingerprint: string | null;
+  piiFindings: { path: string; class: string }[] | null;
+  action: string;
+}
+
+const EMPTY = '[]';
+
+export function serialiseEvidence(p: EvidenceParts): string {
+  return (
+    `{"evidence_id":"${p.id}","timestamp":${p.nowJson},"stage":"OBSERVED_RAW",${p.frags.dataset},` +
+    `"producer":{"producer_id":${p.producerId === null ? 'null' : JSON.stringify(p.producerId)},"identity_confidence":"${p.confidence}"},` +
+    `"source":{"raw_topic":${quotedTopic(p.topic)},"partition":${p.partition},"offset":${p.offset},"key":${p.key === null ? 'null' : JSON.stringify(p.key)},"event_time":"${p.eventTime}"},` +
+    `"schema":{"schema_id":${p.schemaId === null ? 'null' : JSON.stringify(p.schemaId)}},${p.frags.contract},` +
+    `"validation":{"result":"${p.pass ? 'PASS' : 'FAIL'}","failed_gates":${p.failedGates.length ? JSON.stringify(p.failedGates) : EMPTY},"reason_codes":${p.reasonCodes.length ? JSON.stringify(p.reasonCodes) : EMPTY}},` +
+    `"otel":${p.otel === null ? '{"trace_id":null,"span_id":null}' : `{"trace_id":${JSON.stringify(p.otel[0])},"span_id":${JSON.stringify(p.otel[1])}}`},` +
+    `"fingerprints":{"payload_hash":${p.payloadHash === null ? 'null' : `"${p.payloadHash}"`},"schema_fingerprint":${p.schemaFingerprint === null ? 'null' : `"${p.schemaFingerprint}"`}},` +
+    `${p.frags.policyVersion},"pii_findings":${p.piiFindings === null ? EMPTY : JSON.stringify(p.piiFindings)},` +
+    `"enforcement":{"mode":${p.frags.mode},"action":"${p.action}"}}`
+  );
+}

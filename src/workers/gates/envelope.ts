@@ -1,0 +1,145 @@
+/**
+ * ENVELOPE: turns raw value bytes into a value the later gates can inspect. Plain JSON, and
+ * the Glue SerDe wire format (byte 0 = 3, byte 1 = compression 0 none / 5 zlib, bytes 2..17
+ * = schema version UUID, then the payload; JSON or Avro binary per the writer schema).
+ */
+import { isUtf8 } from 'node:buffer';
+import { inflateSync } from 'node:zlib';
+import type { CompiledSchema } from '../schemas.js';
+import type { ReasonCodeTable } from './types.js';
+
+export const GATE = 'ENVELOPE' as const;
+
+export const REASON_CODES: ReasonCodeTable = {
+  TOMBSTONE: 'The record value is null (a Kafka tombstone); there is no payload to validate.',
+  EMPTY_PAYLOAD: 'The record value (after the wire-format header, if any) has zero bytes.',
+  PAYLOAD_TOO_LARGE: 'The value, or its decompressed payload, exceeds the configured byte cap.',
+  UNKNOWN_WIRE_FORMAT:
+    'The value starts with a binary marker other than JSON or the Glue header (e.g. Confluent magic byte 0), or the Glue header is truncated.',
+  UNSUPPORTED_COMPRESSION: 'A Glue wire-format header names a compression other than 0 (none) or 5 (zlib).',
+  DECOMPRESSION_FAILED: 'The zlib-compressed Glue payload could not be inflated.',
+  INVALID_UTF8: 'A JSON payload is not valid UTF-8.',
+  NESTING_TOO_DEEP: 'A JSON payload nests objects/arrays deeper than the configured limit (checked before parsing).',
+  INVALID_JSON: 'A JSON payload does not parse.',
+  AVRO_DECODE_FAILED:
+    'An Avro binary payload does not decode with its writer schema (truncated, trailing bytes, bad union index).',
+  UNSUPPORTED_DATA_FORMAT: 'The writer schema is PROTOBUF (not decoded by this version).',
+};
+
+export interface EnvelopeLimits {
+  maxPayloadBytes: number;
+  maxDepth: number;
+}
+
+export const DEFAULT_LIMITS: EnvelopeLimits = { maxPayloadBytes: 1_048_576, maxDepth: 64 };
+
+/** The Glue header, read before resolution (SCHEMA_ID rules need the version id). */
+export interface WireHeader {
+  /** Schema version UUID, lower-case with dashes. */
+  versionId: string;
+  compression: number;
+  payload: Uint8Array;
+}
+
+const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/** Reads the Glue header when byte 0 is 3; returns a reason code when the header is unusable, null when plain. */
+export function readWireHeader(value: Uint8Array): WireHeader | string | null {
+  if (value.length === 0) return null;
+  const b0 = value[0];
+  if (b0 !== 3) return b0 < 0x09 || (b0 > 0x0d && b0 < 0x20) ? 'UNKNOWN_WIRE_FORMAT' : null;
+  if (value.length < 18) return 'UNKNOWN_WIRE_FORMAT';
+  let id = '';
+  for (let i = 2; i < 18; i++) {
+    id += HEX[value[i]];
+    if (i === 5 || i === 7 || i === 9 || i === 11) id += '-';
+  }
+  return { versionId: id, compression: value[1], payload: value.subarray(18) };
+}
+
+/**
+ * Deepest `[`/`{` nesting of a JSON text, stopping once past `limit`; strings are skipped so
+ * brackets inside them do not count. One linear pass over bytes, before any parse.
+ */
+export function jsonDepthExceeds(bytes: Uint8Array, limit: number): boolean {
+  if (bytes.length <= limit * 2) return false; // cannot nest deeper than half its length
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i];
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > limit) return true;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return false;
+}
+
+export interface Decoded {
+  ok: boolean;
+  /** The parsed value when ok. */
+  value: unknown;
+  /** The reason code when not ok. */
+  code: string | null;
+  /** Decoded from Avro binary by avsc: conformance to the writer schema is already proven. */
+  binary: boolean;
+}
+
+const fail = (code: string): Decoded => ({ ok: false, value: undefined, code, binary: false });
+
+/**
+ * Decodes a value. `writer` is the writer schema when known (from the Glue header, or the
+ * dataset's registered schema for plain records); unknown writers are read as JSON.
+ */
+export function decode(
+  value: Uint8Array | null,
+  header: WireHeader | string | null,
+  writer: CompiledSchema | undefined,
+  limits: EnvelopeLimits,
+): Decoded {
+  if (value === null) return fail('TOMBSTONE');
+  if (value.length === 0) return fail('EMPTY_PAYLOAD');
+  if (value.length > limits.maxPayloadBytes) return fail('PAYLOAD_TOO_LARGE');
+  if (typeof header === 'string') return fail(header);
+  let payload = value;
+  if (header !== null) {
+    payload = header.payload;
+    if (header.compression === 5) {
+      try {
+        payload = inflateSync(payload, { maxOutputLength: limits.maxPayloadBytes });
+      } catch (err) {
+        return fail(
+          (err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' ? 'PAYLOAD_TOO_LARGE' : 'DECOMPRESSION_FAILED',
+        );
+      }
+    } else if (header.compression !== 0) return fail('UNSUPPORTED_COMPRESSION');
+    if (payload.length === 0) return fail('EMPTY_PAYLOAD');
+  }
+  const format = writer?.meta.data_format ?? 'JSON';
+  if (format === 'AVRO' && writer?.avro) {
+    // Plain (headerless) records of an Avro dataset may still be JSON text: read those as JSON.
+    if (header !== null || (payload[0] !== 0x7b && payload[0] !== 0x5b)) {
+      try {
+        const value = writer.avro.fromBuffer(Buffer.from(payload.buffer, payload.byteOffset, payload.length));
+        return { ok: true, value, code: null, binary: true };
+      } catch {
+        return fail('AVRO_DECODE_FAILED');
+      }
+    }
+  } else if (format === 'PROTOBUF') return fail('UNSUPPORTED_DATA_FORMAT');
+  return decodeJson(payload, limits);
+}
+
+export function decodeJson(bytes: Uint8Array, limits: EnvelopeLimits): Decoded {
+  if (!isUtf8(bytes)) return fail('INVALID_UTF8');
+  if (jsonDepthExceeds(bytes, limits.maxDepth)) return fail('NESTING_TOO_DEEP');
+  try {
+    const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8');
+    return { ok: true, value: JSON.parse(text), code: null, binary: false };
+  } catch {
+    return fail('INVALID_JSON');
+  }
+}

@@ -1,0 +1,343 @@
+/**
+ * PII detectors over one string, linear-time by construction: hand-written scanners plus
+ * native regexes that only find candidate starts (fixed-length or single-class runs, no
+ * nested quantifiers, no overlapping alternatives: nothing that can backtrack more than a
+ * constant per position). Each detector validates what it finds (Luhn and issuer ranges,
+ * SSN ranges, IBAN mod-97 and country length, IP octets) so ids and timestamps do not match.
+ * Results are a bit mask of classes; values never leave this module.
+ */
+import { isIPv6 } from 'node:net';
+
+export const EMAIL = 1;
+export const PHONE = 2;
+export const PAYMENT_CARD = 4;
+export const US_SSN = 8;
+export const IBAN = 16;
+export const IP_ADDRESS = 32;
+export const CLOUD_ACCESS_KEY = 64;
+
+export const CLASS_BITS: ReadonlyArray<[number, string]> = [
+  [EMAIL, 'EMAIL'],
+  [PHONE, 'PHONE'],
+  [PAYMENT_CARD, 'PAYMENT_CARD'],
+  [US_SSN, 'US_SSN'],
+  [IBAN, 'IBAN'],
+  [IP_ADDRESS, 'IP_ADDRESS'],
+  [CLOUD_ACCESS_KEY, 'CLOUD_ACCESS_KEY'],
+];
+
+/** What the key name says about its value: lets bare digit strings count as phones or SSNs. */
+export const CTX_PHONE = 1;
+export const CTX_SSN = 2;
+export const CTX_SECRET = 4;
+
+const KEY_PHONE = /phone|mobile|msisdn|(^|[^a-z])(tel|fax|cell)([^a-z]|$)/i;
+const KEY_SSN = /ssn|social_?security|(^|[^a-z])(tin|taxpayer)([^a-z]|$)/i;
+const KEY_SECRET = /secret/i;
+
+export function keyContext(key: string): number {
+  return (
+    (KEY_PHONE.test(key) ? CTX_PHONE : 0) | (KEY_SSN.test(key) ? CTX_SSN : 0) | (KEY_SECRET.test(key) ? CTX_SECRET : 0)
+  );
+}
+
+const isDigit = (c: number) => c >= 48 && c <= 57;
+const isUpper = (c: number) => c >= 65 && c <= 90;
+const isAlnum = (c: number) => isDigit(c) || isUpper(c) || (c >= 97 && c <= 122) || c === 95;
+
+/** Detects every class in `s`; `ctx` is the key context bit mask. */
+export function detect(s: string, ctx: number): number {
+  if (s.length < 6) return 0;
+  let mask = 0;
+  if (s.indexOf('@') >= 0 && hasEmail(s)) mask |= EMAIL;
+  mask |= numeric(s, ctx);
+  if (s.indexOf(':') >= 0 && hasIPv6(s)) mask |= IP_ADDRESS;
+  if (hasCloudKey(s, ctx)) mask |= CLOUD_ACCESS_KEY;
+  if (hasIban(s)) mask |= IBAN;
+  return mask;
+}
+
+// --- EMAIL: expand around each '@'; a scan never crosses another '@', so the total is linear.
+const isLocal = (c: number) => isAlnum(c) || c === 46 || c === 37 || c === 43 || c === 45;
+const isDomain = (c: number) => isDigit(c) || isUpper(c) || (c >= 97 && c <= 122) || c === 45 || c === 46;
+const isLetter = (c: number) => isUpper(c) || (c >= 97 && c <= 122);
+
+function hasEmail(s: string): boolean {
+  for (let at = s.indexOf('@'); at >= 0; at = s.indexOf('@', at + 1)) {
+    if (at === 0 || !isLocal(s.charCodeAt(at - 1))) continue;
+    let r = at + 1;
+    let lastDot = -1;
+    while (r < s.length && isDomain(s.charCodeAt(r))) {
+      if (s.charCodeAt(r) === 46) lastDot = r;
+      r++;
+    }
+    while (r > at + 1 && s.charCodeAt(r - 1) === 46) r--;
+    if (lastDot <= at + 1 || lastDot >= r - 2) continue;
+    let tld = true;
+    for (let i = lastDot + 1; i < r; i++) if (!isLetter(s.charCodeAt(i))) tld = false;
+    if (tld) return true;
+  }
+  return false;
+}
+
+// --- Numeric runs: PHONE, PAYMENT_CARD, US_SSN, IPv4. The regex only finds runs of one character class.
+const RUN = /[0-9+(][0-9 ().+-]{5,}/g;
+const NANP_SEPS = /^(?:\(\) ?[-. ]?|--|\.\.| {2})$/;
+
+function numeric(s: string, ctx: number): number {
+  let mask = 0;
+  RUN.lastIndex = 0;
+  for (let m = RUN.exec(s); m !== null; m = RUN.exec(s)) {
+    const start = m.index;
+    const end = start + m[0].length;
+    // A run glued to letters is part of an identifier (order ids, SKUs), not a number on its own.
+    if ((start > 0 && isAlnum(s.charCodeAt(start - 1))) || (end < s.length && isAlnum(s.charCodeAt(end)))) {
+      mask |= digitSequences(s, start, end);
+      continue;
+    }
+    const found = analyseRun(s, start, end, ctx);
+    mask |= found !== 0 ? found : tokens(s, start, end, ctx);
+  }
+  return mask;
+}
+
+/** Space-separated tokens of a run that as a whole matched nothing. */
+function tokens(s: string, start: number, end: number, ctx: number): number {
+  let mask = 0;
+  let t = start;
+  for (let i = start; i <= end; i++) {
+    if (i === end || s.charCodeAt(i) === 32) {
+      if (i - t >= 6) mask |= analyseRun(s, t, i, ctx);
+      t = i + 1;
+    }
+  }
+  return mask;
+}
+
+/** Pure digit sequences of card length inside any run (cards glued to text, or in long noise). */
+function digitSequences(s: string, start: number, end: number): number {
+  let t = -1;
+  for (let i = start; i <= end; i++) {
+    const d = i < end && isDigit(s.charCodeAt(i));
+    if (d && t < 0) t = i;
+    else if (!d && t >= 0) {
+      const n = i - t;
+      if (
+        n >= 13 &&
+        n <= 19 &&
+        (t === 0 || !isAlnum(s.charCodeAt(t - 1))) &&
+        (i >= s.length || !isAlnum(s.charCodeAt(i))) &&
+        isCard(s.slice(t, i))
+      )
+        return PAYMENT_CARD;
+      t = -1;
+    }
+  }
+  return 0;
+}
+
+function analyseRun(s: string, start: number, end: number, ctx: number): number {
+  while (end > start && (s.charCodeAt(end - 1) === 32 || s.charCodeAt(end - 1) === 46 || s.charCodeAt(end - 1) === 45))
+    end--;
+  if (end - start < 6) return 0;
+  // Digit groups and what separates them: at most a handful for anything we recognise.
+  let digits = '';
+  const groups: number[] = [];
+  let seps = '';
+  let g = 0;
+  for (let i = start; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (isDigit(c)) {
+      g++;
+      if (digits.length < 20) digits += s[i];
+    } else {
+      if (g > 0) groups.push(g);
+      g = 0;
+      seps += s[i];
+    }
+    if (groups.length > 8) return digitSequences(s, start, end);
+  }
+  if (g > 0) groups.push(g);
+  const n = groups.reduce((a, b) => a + b, 0);
+  const first = s.charCodeAt(start);
+  const onlyDots = /^\.+$/.test(seps);
+  if (onlyDots && groups.length === 4) return isIPv4(s.slice(start, end)) ? IP_ADDRESS : 0;
+  if (n >= 13 && n <= 19 && /^[ -]*$/.test(seps) && isCard(digits)) return PAYMENT_CARD;
+  if (n === 9 && isSsnDigits(digits)) {
+    const shaped = groups.length === 3 && groups[0] === 3 && groups[1] === 2 && (seps === '--' || seps === '  ');
+    if (shaped || (groups.length === 1 && ctx & CTX_SSN)) return US_SSN;
+  }
+  if (first === 43 && n >= 8 && n <= 15) return PHONE; // E.164 with '+'
+  // North American formatting: (555) 123-4567, 555-123-4567, 555.123.4567, 555 123 4567.
+  if (n === 10 && groups.length === 3 && groups[0] === 3 && groups[1] === 3 && NANP_SEPS.test(seps)) return PHONE;
+  if (ctx & CTX_PHONE && n >= 7 && n <= 15) return PHONE;
+  return 0;
+}
+
+function isIPv4(t: string): boolean {
+  const parts = t.split('.');
+  if (parts.length !== 4) return false;
+  for (const p of parts) if (p.length === 0 || p.length > 3 || Number(p) > 255) return false;
+  return true;
+}
+
+function isSsnDigits(d: string): boolean {
+  const area = Number(d.slice(0, 3));
+  return area !== 0 && area !== 666 && area < 900 && d.slice(3, 5) !== '00' && d.slice(5) !== '0000';
+}
+
+/** Luhn checksum plus issuer prefix and length (Visa, Mastercard, Amex, Discover, JCB, Diners, UnionPay, Maestro). */
+export function isCard(d: string): boolean {
+  const len = d.length;
+  if (len < 12 || len > 19 || !issuer(d, len)) return false;
+  let sum = 0;
+  for (let i = 0; i < len; i++) {
+    let x = d.charCodeAt(len - 1 - i) - 48;
+    if (i & 1) {
+      x *= 2;
+      if (x > 9) x -= 9;
+    }
+    sum += x;
+  }
+  return sum % 10 === 0;
+}
+
+function issuer(d: string, len: number): boolean {
+  const p2 = Number(d.slice(0, 2));
+  const p3 = Number(d.slice(0, 3));
+  const p4 = Number(d.slice(0, 4));
+  if (d[0] === '4') return len === 13 || len === 16 || len === 19;
+  if ((p2 >= 51 && p2 <= 55) || (p4 >= 2221 && p4 <= 2720)) return len === 16;
+  if (p2 === 34 || p2 === 37) return len === 15;
+  if (p4 === 6011 || (p3 >= 644 && p3 <= 649) || p2 === 65 || p2 === 62) return len >= 16;
+  if (p4 >= 3528 && p4 <= 3589) return len >= 16;
+  if ((p3 >= 300 && p3 <= 305) || p4 === 3095 || p2 === 36 || p2 === 38 || p2 === 39) return len >= 14;
+  if (p2 === 50 || (p2 >= 56 && p2 <= 58) || p4 === 6304 || p4 === 6759) return len >= 12;
+  return false;
+}
+
+// --- IPv6: maximal runs of hex digits, ':' and '.', not glued to other word characters, validated by node:net.
+const isHexColon = (c: number) => isDigit(c) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102) || c === 58 || c === 46;
+
+function hasIPv6(s: string): boolean {
+  let i = 0;
+  while (i < s.length) {
+    const colon = s.indexOf(':', i);
+    if (colon < 0) return false;
+    let a = colon;
+    while (a > i && isHexColon(s.charCodeAt(a - 1))) a--;
+    let b = colon;
+    let colons = 0;
+    while (b < s.length && isHexColon(s.charCodeAt(b))) {
+      if (s.charCodeAt(b) === 58) colons++;
+      b++;
+    }
+    if (colons >= 2 && (a === 0 || !isAlnum(s.charCodeAt(a - 1))) && (b >= s.length || !isAlnum(s.charCodeAt(b)))) {
+      let t = s.slice(a, b);
+      while (t.endsWith('.')) t = t.slice(0, -1);
+      if (t.length <= 45 && isIPv6(t)) return true;
+    }
+    i = b + 1;
+  }
+  return false;
+}
+
+// --- Cloud access keys: AWS key ids (AKIA, ASIA, ...) and Google API keys; AWS secret keys only under a "secret" key.
+const CLOUD = /(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA)[A-Z2-7]{16}|AIza[0-9A-Za-z_-]{35}/g;
+const AWS_SECRET = /^[A-Za-z0-9/+]{40}$/;
+
+function hasCloudKey(s: string, ctx: number): boolean {
+  if (ctx & CTX_SECRET && s.length === 40 && AWS_SECRET.test(s)) return true;
+  CLOUD.lastIndex = 0;
+  for (let m = CLOUD.exec(s); m !== null; m = CLOUD.exec(s)) {
+    const end = m.index + m[0].length;
+    if ((m.index === 0 || !isAlnum(s.charCodeAt(m.index - 1))) && (end >= s.length || !isAlnum(s.charCodeAt(end))))
+      return true;
+    CLOUD.lastIndex = m.index + 1;
+  }
+  return false;
+}
+
+// --- IBAN: country code + check digits found by a fixed-length regex; the rest scanned by hand, then mod-97.
+const IBAN_START = /[A-Z]{2}[0-9]{2}/g;
+const IBAN_LENGTH: Record<string, number> = {
+  AD: 24,
+  AE: 23,
+  AT: 20,
+  BE: 16,
+  BG: 22,
+  BH: 22,
+  BR: 29,
+  CH: 21,
+  CY: 28,
+  CZ: 24,
+  DE: 22,
+  DK: 18,
+  EE: 20,
+  ES: 24,
+  FI: 18,
+  FR: 27,
+  GB: 22,
+  GI: 23,
+  GR: 27,
+  HR: 21,
+  HU: 28,
+  IE: 22,
+  IL: 23,
+  IS: 26,
+  IT: 27,
+  KW: 30,
+  KZ: 20,
+  LI: 21,
+  LT: 20,
+  LU: 20,
+  LV: 21,
+  MC: 27,
+  MT: 31,
+  NL: 18,
+  NO: 15,
+  PK: 24,
+  PL: 28,
+  PT: 25,
+  QA: 29,
+  RO: 24,
+  RS: 22,
+  SA: 24,
+  SE: 24,
+  SI: 19,
+  SK: 24,
+  SM: 27,
+  TR: 26,
+  UA: 29,
+};
+
+function hasIban(s: string): boolean {
+  IBAN_START.lastIndex = 0;
+  for (let m = IBAN_START.exec(s); m !== null; m = IBAN_START.exec(s)) {
+    const at = m.index;
+    IBAN_START.lastIndex = at + 1;
+    const want = IBAN_LENGTH[m[0].slice(0, 2)];
+    if (want === undefined || (at > 0 && isAlnum(s.charCodeAt(at - 1)))) continue;
+    let compact = '';
+    let i = at;
+    // Single spaces may group the characters; stop as soon as the country's length is reached.
+    while (i < s.length && compact.length < want) {
+      const c = s.charCodeAt(i);
+      if (isDigit(c) || isUpper(c)) compact += s[i];
+      else if (!(c === 32 && i > at && s.charCodeAt(i - 1) !== 32)) break;
+      i++;
+    }
+    if (compact.length === want && (i >= s.length || !isAlnum(s.charCodeAt(i))) && mod97(compact) === 1) return true;
+  }
+  return false;
+}
+
+function mod97(iban: string): number {
+  const r = iban.slice(4) + iban.slice(0, 4);
+  let rem = 0;
+  for (let i = 0; i < r.length; i++) {
+    const c = r.charCodeAt(i);
+    rem = isDigit(c) ? (rem * 10 + (c - 48)) % 97 : (rem * 100 + (c - 55)) % 97;
+  }
+  return rem;
+}

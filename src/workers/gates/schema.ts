@@ -1,0 +1,102 @@
+/**
+ * SCHEMA: the decoded payload against its writer schema. JSON Schema via the TypeBox
+ * validator compiled once per schema version (Errors() only after Check() failed: it is the
+ * slow path); Avro via avsc (a successful binary decode is already a validation; JSON text of
+ * an Avro dataset is checked with isValid). Field problems use the CONTRACT vocabulary.
+ */
+import type { CompiledSchema } from '../schemas.js';
+import { childPath, pointerToPath } from './paths.js';
+import { pushCode, type ReasonCodeTable } from './types.js';
+
+export const GATE = 'SCHEMA' as const;
+
+export const REASON_CODES: ReasonCodeTable = {
+  SCHEMA_REGISTRY_UNAVAILABLE: 'The writer schema could not be fetched from the registry and no cached copy exists.',
+  SCHEMA_NOT_FOUND: 'The writer schema (Glue version id from the header, or the policy schema_id) is unknown.',
+  SCHEMA_DEFINITION_INVALID: 'The writer schema definition does not parse or compile.',
+  UNRESOLVED_REF: 'The JSON Schema has a $ref that resolves to nothing (TypeBox would silently reject everything).',
+  UNSUPPORTED_DATA_FORMAT: 'The writer schema is PROTOBUF (not validated by this version).',
+  MISSING_FIELD: 'MISSING_FIELD:<path>: a required property is absent.',
+  TYPE_MISMATCH: 'TYPE_MISMATCH:<path>: the value has the wrong JSON (or Avro) type.',
+  NOT_IN_ENUM: 'NOT_IN_ENUM:<path>: the value is not one of enum/const.',
+  OUT_OF_RANGE: 'OUT_OF_RANGE:<path>: a number violates minimum/maximum/exclusive bounds or multipleOf.',
+  PATTERN_MISMATCH: 'PATTERN_MISMATCH:<path>: a string does not match the schema pattern.',
+  LENGTH_OUT_OF_RANGE: 'LENGTH_OUT_OF_RANGE:<path>: string length, array item count or property count out of bounds.',
+  FORMAT_MISMATCH: 'FORMAT_MISMATCH:<path>: a string does not match its format (date-time, email, uuid, ...).',
+  UNEXPECTED_FIELD: 'UNEXPECTED_FIELD:<path>: a property the schema forbids (additionalProperties: false).',
+  DUPLICATE_ITEMS: 'DUPLICATE_ITEMS:<path>: uniqueItems violated.',
+  SCHEMA_MISMATCH:
+    'SCHEMA_MISMATCH:<path>: another keyword failed (anyOf, oneOf, not, if/then, contains, dependencies, ...).',
+  TOO_MANY_ERRORS: 'More field problems than the per-gate cap (32); the rest are omitted.',
+};
+
+const KEYWORD_CODE: Record<string, string> = {
+  type: 'TYPE_MISMATCH',
+  enum: 'NOT_IN_ENUM',
+  const: 'NOT_IN_ENUM',
+  minimum: 'OUT_OF_RANGE',
+  maximum: 'OUT_OF_RANGE',
+  exclusiveMinimum: 'OUT_OF_RANGE',
+  exclusiveMaximum: 'OUT_OF_RANGE',
+  multipleOf: 'OUT_OF_RANGE',
+  pattern: 'PATTERN_MISMATCH',
+  minLength: 'LENGTH_OUT_OF_RANGE',
+  maxLength: 'LENGTH_OUT_OF_RANGE',
+  minItems: 'LENGTH_OUT_OF_RANGE',
+  maxItems: 'LENGTH_OUT_OF_RANGE',
+  minProperties: 'LENGTH_OUT_OF_RANGE',
+  maxProperties: 'LENGTH_OUT_OF_RANGE',
+  format: 'FORMAT_MISMATCH',
+  uniqueItems: 'DUPLICATE_ITEMS',
+};
+
+/** Errors inside a combinator's branches are noise: the combinator's own error names the path. */
+const BRANCH = /\/(anyOf|oneOf|not|if|then|else)(\/|$)/;
+
+/**
+ * Validates `value` (already decoded) against `writer`. `binaryAvro` means avsc decoded it
+ * from Avro binary, which proves conformance. Returns reason codes or null.
+ */
+export function evaluate(writer: CompiledSchema, value: unknown, binaryAvro: boolean): string[] | null {
+  if (writer.error !== undefined) return [writer.error];
+  if (writer.validator) {
+    if (writer.validator.Check(value)) return null;
+    return jsonSchemaCodes(writer, value);
+  }
+  if (writer.avro) {
+    if (binaryAvro) return null;
+    const out: string[] = [];
+    writer.avro.isValid(value, {
+      errorHook: (path: string[], v: unknown) => {
+        pushCode(
+          out,
+          `${v === undefined ? 'MISSING_FIELD' : 'TYPE_MISMATCH'}${path.length ? `:${path.join('.')}` : ''}`,
+        );
+      },
+    });
+    return out.length ? out : null;
+  }
+  return ['UNSUPPORTED_DATA_FORMAT'];
+}
+
+function jsonSchemaCodes(writer: CompiledSchema, value: unknown): string[] {
+  const out: string[] = [];
+  const [, errors] = writer.validator!.Errors(value);
+  for (const e of errors) {
+    if (BRANCH.test(e.schemaPath)) continue;
+    const at = pointerToPath(e.instancePath, value);
+    if (e.keyword === 'required') {
+      const props = (e.params.requiredProperties as string[] | undefined) ?? [];
+      for (const p of props) pushCode(out, `MISSING_FIELD:${childPath(at, p)}`);
+    } else if (e.keyword === 'additionalProperties') {
+      const props = (e.params.additionalProperties as string[] | undefined) ?? [];
+      for (const p of props) pushCode(out, `UNEXPECTED_FIELD:${childPath(at, p)}`);
+    } else if (e.keyword === 'boolean' && /\/additionalProperties$/.test(e.schemaPath)) {
+      pushCode(out, `UNEXPECTED_FIELD:${at}`);
+    } else {
+      const code = KEYWORD_CODE[e.keyword] ?? 'SCHEMA_MISMATCH';
+      pushCode(out, at === '' ? code : `${code}:${at}`);
+    }
+  }
+  return out.length ? out : ['SCHEMA_MISMATCH'];
+}

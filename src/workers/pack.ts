@@ -1,0 +1,204 @@
+/**
+ * Packing shared by both sides of the worker boundary, so there is one implementation of the
+ * RecordBatch layout (protocol.ts): the main thread packs records into one transferable
+ * ArrayBuffer; the worker reads them back as views (no copies); evidence returns the same way.
+ */
+import { Buffer } from 'node:buffer';
+import type { RawRecord } from './gates/types.js';
+import { type BatchResult, META_FIELDS, type PolicySnapshot, type RecordBatch } from './protocol.js';
+
+type Bytes = Uint8Array | string | null | undefined;
+
+/** A consumed record, as the main thread hands it over (Kafka clients give Buffers). */
+export interface PackInput {
+  topic: string;
+  partition: number;
+  offset: number;
+  /** ms since the epoch. */
+  timestamp: number;
+  key: Buffer | null;
+  value: Buffer | null;
+  /** `[name, value]` pairs, `{name: value}` objects (one per header, node-rdkafka style) or one object. */
+  headers?: Array<[string, Bytes]> | Array<Record<string, Bytes>> | Record<string, Bytes> | null;
+  /** W3C trace context to embed in evidence: [trace_id, span_id]. */
+  otel?: [string, string] | null;
+}
+
+/** Encodes a snapshot once per version; workers decode it only when the version changes. */
+export function encodeSnapshot(snapshot: PolicySnapshot): SharedArrayBuffer {
+  const bytes = Buffer.from(JSON.stringify(snapshot), 'utf8');
+  const sab = new SharedArrayBuffer(bytes.length);
+  new Uint8Array(sab).set(bytes);
+  return sab;
+}
+
+export function decodeSnapshot(sab: SharedArrayBuffer): PolicySnapshot {
+  // Buffer, not TextDecoder: TextDecoder rejects views of shared memory.
+  return JSON.parse(Buffer.from(sab).toString('utf8')) as PolicySnapshot;
+}
+
+function headerPairs(h: PackInput['headers']): Array<[string, Bytes]> {
+  if (h === null || h === undefined) return [];
+  if (!Array.isArray(h)) return Object.entries(h);
+  const out: Array<[string, Bytes]> = [];
+  for (const e of h as Array<[string, Bytes] | Record<string, Bytes>>) {
+    if (Array.isArray(e)) out.push(e);
+    else for (const k of Object.keys(e)) out.push([k, e[k]]);
+  }
+  return out;
+}
+
+const size = (b: Bytes) =>
+  b === null || b === undefined ? 0 : typeof b === 'string' ? Buffer.byteLength(b) : b.length;
+
+function put(buf: Buffer, at: number, b: Bytes): number {
+  if (b === null || b === undefined) return 0;
+  if (typeof b === 'string') return buf.write(b, at, 'utf8');
+  buf.set(b, at);
+  return b.length;
+}
+
+export interface PackOptions {
+  snapshotVersion: number;
+  /** The shared snapshot (encodeSnapshot). */
+  snapshot: SharedArrayBuffer;
+  /** Evidence timestamp for the whole batch; default Date.now(). */
+  now?: number;
+}
+
+/**
+ * Builds a RecordBatch; pass batchTransferList(batch) as the transfer list. Takes the options
+ * object or (snapshotVersion, snapshot, now) positionally: both forms are in use.
+ */
+export function packBatch(records: readonly PackInput[], opts: PackOptions): RecordBatch;
+export function packBatch(
+  records: readonly PackInput[],
+  snapshotVersion: number,
+  snapshot: SharedArrayBuffer,
+  now?: number,
+): RecordBatch;
+export function packBatch(
+  records: readonly PackInput[],
+  o: PackOptions | number,
+  sab?: SharedArrayBuffer,
+  now?: number,
+): RecordBatch {
+  const opts: PackOptions = typeof o === 'number' ? { snapshotVersion: o, snapshot: sab!, now } : o;
+  const headers = records.map((r) => headerPairs(r.headers));
+  let total = 0;
+  let headerCount = 0;
+  for (let i = 0; i < records.length; i++) {
+    total += size(records[i].key) + size(records[i].value);
+    for (const [, v] of headers[i]) total += size(v);
+    headerCount += headers[i].length;
+  }
+  const data = new ArrayBuffer(total);
+  const buf = Buffer.from(data);
+  const meta = new Float64Array(records.length * META_FIELDS);
+  const headerSpans = new Int32Array(headerCount * 2);
+  const headerNames: string[] = [];
+  const topics: string[] = [];
+  const topicIndex = new Map<string, number>();
+  const otel: RecordBatch['otel'] = [];
+  let at = 0;
+  let h = 0;
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i];
+    let t = topicIndex.get(r.topic);
+    if (t === undefined) {
+      t = topics.push(r.topic) - 1;
+      topicIndex.set(r.topic, t);
+    }
+    const m = i * META_FIELDS;
+    meta[m] = t;
+    meta[m + 1] = r.partition;
+    meta[m + 2] = r.offset;
+    meta[m + 3] = r.timestamp;
+    meta[m + 4] = at;
+    meta[m + 5] = r.key === null || r.key === undefined ? -1 : put(buf, at, r.key);
+    at += Math.max(0, meta[m + 5]);
+    meta[m + 6] = at;
+    meta[m + 7] = r.value === null || r.value === undefined ? -1 : put(buf, at, r.value);
+    at += Math.max(0, meta[m + 7]);
+    meta[m + 8] = h;
+    meta[m + 9] = headers[i].length;
+    for (const [name, v] of headers[i]) {
+      headerNames.push(name);
+      headerSpans[h * 2] = at;
+      headerSpans[h * 2 + 1] = put(buf, at, v);
+      at += headerSpans[h * 2 + 1];
+      h++;
+    }
+    otel.push(r.otel ?? null);
+  }
+  return {
+    snapshotVersion: opts.snapshotVersion,
+    snapshot: opts.snapshot,
+    data,
+    meta,
+    topics,
+    headerNames,
+    headerSpans,
+    otel,
+    now: opts.now ?? Date.now(),
+  };
+}
+
+/** The transfer list for a packed batch (the snapshot is shared, never transferred). */
+export function batchTransferList(b: RecordBatch): ArrayBuffer[] {
+  return [b.data, b.meta.buffer as ArrayBuffer, b.headerSpans.buffer as ArrayBuffer];
+}
+
+export function recordCount(b: RecordBatch): number {
+  return b.meta.length / META_FIELDS;
+}
+
+/** Record i as views into the batch's buffer. */
+export function unpackRecord(b: RecordBatch, i: number): RawRecord {
+  const m = i * META_FIELDS;
+  const meta = b.meta;
+  const keyLen = meta[m + 5];
+  const valueLen = meta[m + 7];
+  const h0 = meta[m + 8];
+  const hn = meta[m + 9];
+  const headerNames: string[] = [];
+  const headerValues: Uint8Array[] = [];
+  for (let k = h0; k < h0 + hn; k++) {
+    headerNames.push(b.headerNames[k]);
+    headerValues.push(new Uint8Array(b.data, b.headerSpans[k * 2], b.headerSpans[k * 2 + 1]));
+  }
+  return {
+    topic: b.topics[meta[m]],
+    partition: meta[m + 1],
+    offset: meta[m + 2],
+    timestamp: meta[m + 3],
+    key: keyLen < 0 ? null : new Uint8Array(b.data, meta[m + 4], keyLen),
+    value: valueLen < 0 ? null : new Uint8Array(b.data, meta[m + 6], valueLen),
+    headerNames,
+    headerValues,
+    otel: b.otel[i] ?? null,
+  };
+}
+
+/** Evidence documents into one ArrayBuffer plus [start, length] spans. */
+export function packEvidence(docs: readonly string[]): Pick<BatchResult, 'evidence' | 'evidenceSpans'> {
+  const spans = new Int32Array(docs.length * 2);
+  let total = 0;
+  for (let i = 0; i < docs.length; i++) {
+    spans[i * 2 + 1] = Buffer.byteLength(docs[i]);
+    total += spans[i * 2 + 1];
+  }
+  const evidence = new ArrayBuffer(total);
+  const buf = Buffer.from(evidence);
+  let at = 0;
+  for (let i = 0; i < docs.length; i++) {
+    spans[i * 2] = at;
+    at += buf.write(docs[i], at, 'utf8');
+  }
+  return { evidence, evidenceSpans: spans };
+}
+
+/** Evidence i of a result as bytes (a view, ready to produce). */
+export function evidenceBytes(r: Pick<BatchResult, 'evidence' | 'evidenceSpans'>, i: number): Buffer {
+  return Buffer.from(r.evidence, r.evidenceSpans[i * 2], r.evidenceSpans[i * 2 + 1]);
+}
