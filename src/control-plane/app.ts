@@ -98,7 +98,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   await app.register(swagger, {
     openapi: {
-      openapi: '3.0.3',
+      // 3.1: schemas are full JSON Schema, so the models' nullable fields (type null) stay valid.
+      openapi: '3.1.0',
       info: {
         title: 'Signal Factory Gateway Control Plane',
         version: '1',
