@@ -1,7 +1,7 @@
 /** Admin helpers (topic creation, offsets) over kafka-javascript's KafkaJS-compatible admin client. */
-import { KafkaJS } from '@confluentinc/kafka-javascript';
+import { KafkaJS } from './kafka.js';
 
-export type Admin = KafkaJS.Admin;
+export type Admin = import('@confluentinc/kafka-javascript').KafkaJS.Admin;
 
 export async function withAdmin<T>(brokers: string, fn: (admin: Admin) => Promise<T>): Promise<T> {
   const kafka = new KafkaJS.Kafka({ kafkaJS: { brokers: brokers.split(','), logLevel: KafkaJS.logLevel.ERROR } });

@@ -3,7 +3,7 @@
  * eager rebalances handled by the caller's assign/revoke hooks so offsets of revoked
  * partitions are committed before they go and never after.
  */
-import { CODES, KafkaConsumer, type LibrdKafkaError, type Message, type TopicPartition } from '@confluentinc/kafka-javascript';
+import { CODES, KafkaConsumer, type LibrdKafkaError, type Message, type TopicPartition } from '../common/kafka.js';
 import type { Logger } from '../common/logger.js';
 
 export interface RebalanceHooks {

@@ -6,9 +6,10 @@
  */
 import { Piscina } from 'piscina';
 import type { Logger } from '../common/logger.js';
-import { packBatch, type PackInput } from '../workers/pack.js';
+import { batchTransferList, packBatch } from '../workers/pack.js';
 import type { BatchResult } from '../workers/protocol.js';
 import { evaluationErrorResult } from './fallback-evidence.js';
+import type { ConsumedRecord } from './records.js';
 
 export class GatePool {
   private readonly pool: Piscina<unknown, BatchResult>;
@@ -33,14 +34,14 @@ export class GatePool {
   }
 
   async evaluate(
-    records: PackInput[],
+    records: ConsumedRecord[],
     snapshot: { version: number; buffer: SharedArrayBuffer },
     now: number,
   ): Promise<BatchResult[]> {
     const batch = packBatch(records, snapshot.version, snapshot.buffer, now);
     try {
       return [
-        await this.pool.run(batch, { transferList: [batch.data], signal: AbortSignal.timeout(this.taskTimeoutMs) }),
+        await this.pool.run(batch, { transferList: batchTransferList(batch), signal: AbortSignal.timeout(this.taskTimeoutMs) }),
       ];
     } catch (err) {
       if (records.length === 1) {

@@ -10,10 +10,10 @@
  * - consumption pauses when too many records are in flight (slow evidence bus, slow S3)
  *   and resumes at half the bound (hysteresis), so memory stays flat under overload.
  */
-import type { Message, TopicPartition } from '@confluentinc/kafka-javascript';
+import type { Message, TopicPartition } from '../common/kafka.js';
 import { glueClient, s3Client } from '../common/aws.js';
 import type { Logger } from '../common/logger.js';
-import type { PackInput } from '../workers/pack.js';
+import type { ConsumedRecord } from './records.js';
 import type { BatchResult } from '../workers/protocol.js';
 import { Quarantine } from './actions.js';
 import type { EnforcerConfig } from './config.js';
@@ -188,7 +188,7 @@ export class Enforcer {
   }
 
   private async dispatch(messages: Message[]): Promise<void> {
-    const records: PackInput[] = [];
+    const records: ConsumedRecord[] = [];
     const segments: Segment[] = [];
     const wireIds = new Set<string>();
     // Group per partition in consume order: one segment per (batch, partition).
@@ -251,7 +251,7 @@ export class Enforcer {
     return b;
   }
 
-  private emit(records: PackInput[], segments: Segment[], results: BatchResult[]): void {
+  private emit(records: ConsumedRecord[], segments: Segment[], results: BatchResult[]): void {
     let base = 0;
     for (const res of results) {
       this.metrics.mergeBatch(res.stats);

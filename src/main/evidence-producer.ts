@@ -4,7 +4,7 @@
  * resolves when the broker acknowledged it; a delivery that still fails after the timeout
  * is counted and produced again, so a record is never marked done without its evidence.
  */
-import { Producer, type LibrdKafkaError, type MessageHeader } from '@confluentinc/kafka-javascript';
+import { Producer, type LibrdKafkaError, type MessageHeader } from '../common/kafka.js';
 import type { Logger } from '../common/logger.js';
 import type { EnforcerMetrics } from './metrics.js';
 

@@ -1,0 +1,112 @@
+/**
+ * Starts signal-factory commands as real child processes and waits for their readiness
+ * probes: used by the demo and by the integration tests, so both exercise the shipped
+ * processes rather than in-process stand-ins.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SignJWT } from 'jose';
+import { request } from 'undici';
+
+export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const BIN = join(REPO_ROOT, 'bin', 'signal-factory.js');
+
+export interface Service {
+  name: string;
+  url: string;
+  child: ChildProcess;
+  logFile: string;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** A free TCP port on loopback. */
+export async function freePort(): Promise<number> {
+  const srv = createServer();
+  srv.listen(0, '127.0.0.1');
+  await once(srv, 'listening');
+  const port = (srv.address() as { port: number }).port;
+  srv.close();
+  return port;
+}
+
+export async function waitReady(url: string, timeoutMs: number, child?: ChildProcess): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    if (child && child.exitCode !== null) throw new Error(`process exited with ${child.exitCode} before ready`);
+    try {
+      const res = await request(url, { headersTimeout: 2000, bodyTimeout: 2000 });
+      last = await res.body.text();
+      if (res.statusCode === 200) return;
+    } catch (e) {
+      last = (e as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${url} not ready after ${timeoutMs} ms: ${last}`);
+}
+
+/** Runs `signal-factory <command>` with extra env; logs go to `logDir/<name>.log`. */
+export async function startService(opts: {
+  name: string;
+  command: string;
+  env: Record<string, string>;
+  port: number;
+  logDir: string;
+  readyTimeoutMs?: number;
+}): Promise<Service> {
+  mkdirSync(opts.logDir, { recursive: true });
+  const logFile = join(opts.logDir, `${opts.name}.log`);
+  const out = createWriteStream(logFile, { flags: 'a' });
+  const child = spawn(process.execPath, [BIN, opts.command], {
+    env: { ...process.env, ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.pipe(out);
+  child.stderr?.pipe(out);
+  const url = `http://127.0.0.1:${opts.port}`;
+  const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
+    if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+    child.kill(signal);
+    const [code] = (await once(child, 'exit')) as [number | null];
+    return code;
+  };
+  try {
+    await waitReady(`${url}/readyz`, opts.readyTimeoutMs ?? 60_000, child);
+  } catch (e) {
+    await stop('SIGKILL');
+    throw new Error(`${opts.name} did not become ready (${(e as Error).message}); see ${logFile}`);
+  }
+  return { name: opts.name, url, child, logFile, stop };
+}
+
+/** A development token signed with SF_AUTH_JWT_SECRET (HS256). */
+export async function devToken(claims: { sub: string; teams?: string[]; roles?: string[] }, secret: string): Promise<string> {
+  return new SignJWT({ teams: claims.teams ?? [], roles: claims.roles ?? [] })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(claims.sub)
+    .setIssuedAt()
+    .setExpirationTime('1h')
+    .sign(new TextEncoder().encode(secret));
+}
+
+/** Small JSON client for the control plane API. */
+export async function api(
+  base: string,
+  token: string,
+  method: 'GET' | 'PUT' | 'POST' | 'DELETE',
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: unknown; headers: Record<string, unknown> }> {
+  const res = await request(`${base}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.body.text();
+  return { status: res.statusCode, body: text ? JSON.parse(text) : null, headers: res.headers };
+}
