@@ -94,6 +94,10 @@ export class SqliteStore implements ControlPlaneStore {
   }
 
   commit(m: Mutation): Promise<number> {
+    return this.run(() => this.commitSync(m));
+  }
+
+  private commitSync(m: Mutation): number {
     const tx = this.db.transaction(() => {
       const row = this.db.prepare('SELECT version FROM entities WHERE kind = ? AND key = ?').get(m.kind, m.key) as
         | { version: number }
@@ -114,7 +118,7 @@ export class SqliteStore implements ControlPlaneStore {
         .run(next, m.audit.target, JSON.stringify(entry));
       return next;
     });
-    return this.run(() => tx.immediate());
+    return tx.immediate();
   }
 
   audit(opts: PageOptions & { target?: string }): Promise<Page<AuditEntry>> {

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { SignJWT } from 'jose';
 import { glueClient } from '../../../src/common/aws.js';
 import { GlueSchemaRegistry } from '../../../src/control-plane/schema-registry.js';
-import { contract, policy, SECRET, startApp, urnPath } from './helpers.js';
+import { contract, type Json, policy, SECRET, startApp, urnPath } from './helpers.js';
 
 const URN = 'urn:dp:orders:created';
 
@@ -40,7 +40,7 @@ test('policy lifecycle: 201, 200, idempotent, ETag, If-Match, audit', async (t) 
   const audit = await cp.call('GET', '/v1/audit?limit=10', alice);
   assert.equal(audit.status, 200);
   assert.deepEqual(
-    audit.body.items.map((a: any) => [a.seq, a.action, a.actor, a.before_version, a.after_version]),
+    audit.body.items.map((a: Json) => [a.seq, a.action, a.actor, a.before_version, a.after_version]),
     [
       [2, 'policy.update', 'alice', 1, 2],
       [1, 'policy.create', 'alice', null, 1],
@@ -54,12 +54,12 @@ test('400 names the failing path; malformed JSON 400; 415', async (t) => {
   const bad = await cp.call('PUT', urnPath(URN), admin, policy(URN, { tier: 'GOLD', extra: 1 }));
   assert.equal(bad.status, 400);
   assert.equal(bad.body.error.code, 'VALIDATION_FAILED');
-  const paths = bad.body.error.details.map((d: any) => d.path);
+  const paths = bad.body.error.details.map((d: Json) => d.path);
   assert.ok(paths.includes('/body/tier'), JSON.stringify(paths));
   assert.ok(paths.includes('/body/extra'), JSON.stringify(paths));
 
   const missing = await cp.call('PUT', urnPath(URN), admin, { ...policy(URN), owners: undefined });
-  assert.ok(missing.body.error.details.some((d: any) => d.path === '/body/owners'));
+  assert.ok(missing.body.error.details.some((d: Json) => d.path === '/body/owners'));
 
   const badUrn = await cp.call('GET', urnPath('not-a-urn'), admin);
   assert.equal(badUrn.status, 400);
@@ -113,7 +113,7 @@ test('403: ownership, handing datasets away, service and global rules', async (t
   const enforcer = await cp.token({ sub: 'enforcer', roles: ['service'] });
   const admin = await cp.token({ sub: 'root', roles: ['admin'] });
 
-  const forbidden = async (r: { status: number; body: any }) => {
+  const forbidden = async (r: { status: number; body: Json }) => {
     assert.equal(r.status, 403, JSON.stringify(r.body));
     assert.equal(r.body.error.code, 'FORBIDDEN');
   };
@@ -146,7 +146,7 @@ test('403: ownership, handing datasets away, service and global rules', async (t
 test('422 logical errors and 404s', async (t) => {
   const cp = await startApp(t);
   const admin = await cp.token({ sub: 'root', roles: ['admin'] });
-  const code422 = async (r: { status: number; body: any }, code: string) => {
+  const code422 = async (r: { status: number; body: Json }, code: string) => {
     assert.equal(r.status, 422, JSON.stringify(r.body));
     assert.equal(r.body.error.code, code);
   };
@@ -313,7 +313,7 @@ test('ops toggles: defaults at version 0, audited, in the snapshot', async (t) =
     global: { safe_mode: true },
     datasets: { [URN]: { actions_paused: true, disabled_gates: ['PII'], mode_override: 'ALERT_ONLY' } },
   });
-  const actions = (await cp.call('GET', '/v1/audit', admin)).body.items.map((a: any) => a.action);
+  const actions = (await cp.call('GET', '/v1/audit', admin)).body.items.map((a: Json) => a.action);
   assert.deepEqual(actions, ['ops.global.put', 'ops.dataset.put', 'policy.create']);
 });
 
@@ -354,9 +354,9 @@ test('pagination of datasets and audit', async (t) => {
   let cursor: string | null = null;
   let pages = 0;
   do {
-    const r: any = await cp.call('GET', `/v1/datasets?limit=3${cursor ? `&cursor=${cursor}` : ''}`, admin);
+    const r: Json = await cp.call('GET', `/v1/datasets?limit=3${cursor ? `&cursor=${cursor}` : ''}`, admin);
     assert.equal(r.status, 200);
-    seen.push(...r.body.items.map((p: any) => p.dataset_urn));
+    seen.push(...r.body.items.map((p: Json) => p.dataset_urn));
     cursor = r.body.next_cursor;
     pages++;
   } while (cursor);
@@ -365,7 +365,7 @@ test('pagination of datasets and audit', async (t) => {
   const a1 = await cp.call('GET', '/v1/audit?limit=4', admin);
   const a2 = await cp.call('GET', `/v1/audit?limit=4&cursor=${a1.body.next_cursor}`, admin);
   assert.deepEqual(
-    [...a1.body.items, ...a2.body.items].map((a: any) => a.seq),
+    [...a1.body.items, ...a2.body.items].map((a: Json) => a.seq),
     [7, 6, 5, 4, 3, 2, 1],
   );
   assert.equal(a2.body.next_cursor, null);

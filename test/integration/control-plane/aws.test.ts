@@ -10,7 +10,7 @@ import { dynamoClient, glueClient } from '../../../src/common/aws.js';
 import { VersionConflictError } from '../../../src/control-plane/errors.js';
 import { GlueSchemaRegistry } from '../../../src/control-plane/schema-registry.js';
 import { createTables, DynamoStore } from '../../../src/control-plane/store/dynamodb.js';
-import { awsFromEnv, policy, startApp, urnPath } from './helpers.js';
+import { awsFromEnv, type Json, policy, startApp, urnPath } from './helpers.js';
 
 const URN = 'urn:dp:orders:created';
 
@@ -102,8 +102,8 @@ test('dynamodb store behind the API: create, update, 412, concurrency, paginatio
   const seen: string[] = [];
   let cursor: string | null = null;
   do {
-    const r: any = await cp.call('GET', `/v1/datasets?limit=2${cursor ? `&cursor=${cursor}` : ''}`, admin);
-    seen.push(...r.body.items.map((p: any) => p.dataset_urn));
+    const r: Json = await cp.call('GET', `/v1/datasets?limit=2${cursor ? `&cursor=${cursor}` : ''}`, admin);
+    seen.push(...r.body.items.map((p: Json) => p.dataset_urn));
     cursor = r.body.next_cursor;
   } while (cursor);
   assert.equal(new Set(seen).size, 5);
@@ -113,7 +113,7 @@ test('dynamodb store behind the API: create, update, 412, concurrency, paginatio
   assert.equal(snap.body.policies.length, 5);
   const log = await cp.call('GET', '/v1/audit?limit=100', admin);
   assert.deepEqual(
-    log.body.items.map((a: any) => a.seq),
+    log.body.items.map((a: Json) => a.seq),
     [9, 8, 7, 6, 5, 4, 3, 2, 1],
     'audit seq is the watermark: gapless',
   );

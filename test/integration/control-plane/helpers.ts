@@ -43,10 +43,13 @@ export interface Running {
   call(method: string, path: string, token?: string, body?: unknown, headers?: Record<string, string>): Promise<Res>;
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: JSON response bodies, asserted field by field
+export type Json = any;
+
 export interface Res {
   status: number;
   headers: Headers;
-  body: any;
+  body: Json;
 }
 
 export async function startApp(

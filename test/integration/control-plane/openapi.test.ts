@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { startApp } from './helpers.js';
+import { type Json, startApp } from './helpers.js';
 
 const ENDPOINTS = [
   'put /v1/datasets/{dataset_urn}/policy',
@@ -37,13 +37,13 @@ test('the OpenAPI document describes every endpoint and is valid', async (t) => 
   assert.equal(res.status, 200);
   const doc = res.body;
   assert.equal(doc.openapi, '3.1.0');
-  const ops = Object.entries(doc.paths as Record<string, Record<string, any>>).flatMap(([p, item]) =>
+  const ops = Object.entries(doc.paths as Record<string, Record<string, Json>>).flatMap(([p, item]) =>
     Object.keys(item).map((m) => `${m} ${p}`),
   );
   assert.deepEqual([...ops].sort(), [...ENDPOINTS].sort());
 
   const ajv = new Ajv2020({ strict: false, validateFormats: false });
-  for (const [p, item] of Object.entries(doc.paths as Record<string, Record<string, any>>)) {
+  for (const [p, item] of Object.entries(doc.paths as Record<string, Record<string, Json>>)) {
     for (const [m, op] of Object.entries(item)) {
       assert.ok(op.summary, `${m} ${p} has a summary`);
       assert.ok(op.responses?.['200'], `${m} ${p} documents 200`);
@@ -54,14 +54,14 @@ test('the OpenAPI document describes every endpoint and is valid', async (t) => 
       for (const name of p.match(/\{(\w+)\}/g) ?? []) {
         const param = name.slice(1, -1);
         assert.ok(
-          op.parameters?.some((x: any) => x.in === 'path' && x.name === param),
+          op.parameters?.some((x: Json) => x.in === 'path' && x.name === param),
           `${m} ${p} declares ${param}`,
         );
       }
       const schemas = [
         op.requestBody?.content?.['application/json']?.schema,
-        ...Object.values(op.responses).map((r: any) => r.content?.['application/json']?.schema),
-        ...(op.parameters ?? []).map((x: any) => x.schema),
+        ...Object.values(op.responses).map((r: Json) => r.content?.['application/json']?.schema),
+        ...(op.parameters ?? []).map((x: Json) => x.schema),
       ].filter(Boolean);
       for (const s of schemas) ajv.compile(s);
     }
