@@ -1,10 +1,14 @@
 /** Admin helpers (topic creation, offsets) over kafka-javascript's KafkaJS-compatible admin client. */
 import { KafkaJS } from './kafka.js';
+import { kafkaSecurityConfig } from './kafka-security.js';
 
 export type Admin = import('@confluentinc/kafka-javascript').KafkaJS.Admin;
 
 export async function withAdmin<T>(brokers: string, fn: (admin: Admin) => Promise<T>): Promise<T> {
-  const kafka = new KafkaJS.Kafka({ kafkaJS: { brokers: brokers.split(','), logLevel: KafkaJS.logLevel.ERROR } });
+  const kafka = new KafkaJS.Kafka({
+    ...kafkaSecurityConfig(),
+    kafkaJS: { brokers: brokers.split(','), logLevel: KafkaJS.logLevel.ERROR },
+  });
   const admin = kafka.admin();
   await admin.connect();
   try {

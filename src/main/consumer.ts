@@ -4,6 +4,7 @@
  * partitions are committed before they go and never after.
  */
 import { CODES, KafkaConsumer, type LibrdKafkaError, type Message, type TopicPartition } from '../common/kafka.js';
+import { kafkaSecurityConfig } from '../common/kafka-security.js';
 import type { Logger } from '../common/logger.js';
 
 export interface RebalanceHooks {
@@ -24,6 +25,7 @@ export class RawConsumer {
     this.consumer = new KafkaConsumer(
       {
         'metadata.broker.list': opts.brokers,
+        ...kafkaSecurityConfig(),
         'group.id': opts.groupId,
         'client.id': 'signal-factory-enforcer',
         'enable.auto.commit': false,

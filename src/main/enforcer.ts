@@ -10,6 +10,7 @@
  * - consumption pauses when too many records are in flight (slow evidence bus, slow S3)
  *   and resumes at half the bound (hysteresis), so memory stays flat under overload.
  */
+import type { Histogram } from 'prom-client';
 import type { Message, TopicPartition } from '../common/kafka.js';
 import { glueClient, s3Client } from '../common/aws.js';
 import type { Logger } from '../common/logger.js';
@@ -20,22 +21,29 @@ import type { EnforcerConfig } from './config.js';
 import { RawConsumer } from './consumer.js';
 import { GatePool } from './dispatch.js';
 import { type AckSink, KafkaSender } from './evidence-producer.js';
-import { EnforcerMetrics } from './metrics.js';
+import { EnforcerMetrics, UNRESOLVED_DATASET_LABEL } from './metrics.js';
 import { type Segment, OffsetTracker } from './offsets.js';
 import { PolicySnapshots } from './policy-snapshot.js';
 import { SchemaRegistryCache } from './schema-registry.js';
 
 const GLUE_HEADER_VERSION = 3;
 
-/** Tracks, per record of one batch, how many acknowledgements are still due. */
+/**
+ * Tracks, per record of one batch, how many acknowledgements are still due; when a record
+ * is done its segment advances and its evidence latency is observed.
+ */
 class BatchCompletion implements AckSink {
   constructor(
     private readonly remaining: Uint8Array,
     private readonly segments: Segment[],
+    private readonly timestamps: Float64Array,
+    private readonly latency: Array<Histogram.Internal<'dataset'>>,
     private readonly tracker: OffsetTracker,
   ) {}
   ack(i: number): void {
-    if (--this.remaining[i] === 0) this.tracker.complete(this.segments[i]);
+    if (--this.remaining[i] !== 0) return;
+    this.tracker.complete(this.segments[i]);
+    this.latency[i].observe(Date.now() - this.timestamps[i]);
   }
 }
 
@@ -221,6 +229,7 @@ export class Enforcer {
       });
     }
     if (records.length === 0) return;
+    this.metrics.rawObserved.inc({ topic: records[0].topic }, records.length);
     for (const [key, g] of open) {
       const sep = key.indexOf('\u0000');
       const st = this.tracker.owned(key.slice(0, sep), Number(key.slice(sep + 1)))!;
@@ -237,6 +246,17 @@ export class Enforcer {
         this.fatal = e as Error;
         this.log.fatal({ err: (e as Error).stack }, 'emit failed');
       });
+  }
+
+  private readonly latencyChildren = new Map<string, Histogram.Internal<'dataset'>>();
+  private latencyFor(dataset: string | null): Histogram.Internal<'dataset'> {
+    const label = dataset ?? UNRESOLVED_DATASET_LABEL;
+    let h = this.latencyChildren.get(label);
+    if (!h) {
+      h = this.metrics.evidenceLatency.labels({ dataset: label });
+      this.latencyChildren.set(label, h);
+    }
+    return h;
   }
 
   private evidenceKey(topic: string, partition: number): Buffer {
@@ -257,7 +277,13 @@ export class Enforcer {
       this.metrics.mergeBatch(res.stats);
       const n = res.verdicts.length;
       const remaining = new Uint8Array(n);
-      const sink = new BatchCompletion(remaining, segments.slice(base, base + n), this.tracker);
+      const timestamps = new Float64Array(n);
+      const latency: Array<Histogram.Internal<'dataset'>> = new Array(n);
+      for (let i = 0; i < n; i++) {
+        timestamps[i] = records[base + i].timestamp;
+        latency[i] = this.latencyFor(res.verdicts[i].dataset_urn);
+      }
+      const sink = new BatchCompletion(remaining, segments.slice(base, base + n), timestamps, latency, this.tracker);
       const evidenceBytes = Buffer.from(res.evidence);
       for (let i = 0; i < n; i++) {
         const r = records[base + i];
@@ -292,8 +318,8 @@ export class Enforcer {
             .write({ ...r, datasetUrn: v.dataset_urn, evidenceId: v.evidence_id, evidenceJson: Buffer.from(evidence) })
             .then(() => sink.ack(i));
         }
-        this.metrics.evidenceEmitted.inc({ topic: r.topic });
       }
+      this.metrics.evidenceEmitted.inc({ topic: records[base].topic }, n);
       base += n;
     }
   }

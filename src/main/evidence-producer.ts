@@ -5,6 +5,7 @@
  * is counted and produced again, so a record is never marked done without its evidence.
  */
 import { Producer, type LibrdKafkaError, type MessageHeader } from '../common/kafka.js';
+import { kafkaSecurityConfig } from '../common/kafka-security.js';
 import type { Logger } from '../common/logger.js';
 import type { EnforcerMetrics } from './metrics.js';
 
@@ -45,6 +46,7 @@ export class KafkaSender {
   ) {
     this.producer = new Producer({
       'metadata.broker.list': brokers,
+      ...kafkaSecurityConfig(),
       'client.id': 'signal-factory-enforcer',
       acks: -1, // all in-sync replicas
       'enable.idempotence': true,

@@ -53,6 +53,25 @@ export class EnforcerMetrics {
     labelNames: ['topic'],
     registers: [this.registry],
   });
+  readonly rawObserved = new client.Counter({
+    name: 'enforcer_raw_records_observed_total',
+    help: 'Raw records consumed (the denominator of evidence completeness)',
+    labelNames: ['topic'],
+    registers: [this.registry],
+  });
+  readonly evidenceLatency = new client.Histogram({
+    name: 'enforcer_evidence_latency_ms',
+    help: 'Raw record timestamp to evidence acknowledged by the broker (and action done), milliseconds',
+    labelNames: ['dataset'],
+    buckets: [5, 10, 25, 50, 100, 250, 500, 1000, 2000, 5000, 10000, 30000],
+    registers: [this.registry],
+  });
+  readonly datasetInfo = new client.Gauge({
+    name: 'signal_factory_dataset_info',
+    help: 'One series per dataset in the policy snapshot, carrying its tier (for alert joins)',
+    labelNames: ['dataset', 'tier', 'mode'],
+    registers: [this.registry],
+  });
   readonly inFlight = new client.Gauge({
     name: 'enforcer_inflight_records',
     help: 'Records consumed and not yet done',
@@ -93,6 +112,12 @@ export class EnforcerMetrics {
     this.lookups++;
     if (hit) this.hits++;
     this.policyCacheHitRatio.set(this.hits / this.lookups);
+  }
+
+  /** Replaces the dataset info series from a new policy snapshot. */
+  setDatasets(policies: Array<{ dataset_urn: string; tier: string; enforcement_mode: string }>): void {
+    this.datasetInfo.reset();
+    for (const p of policies) this.datasetInfo.set({ dataset: p.dataset_urn, tier: p.tier, mode: p.enforcement_mode }, 1);
   }
 
   /** Merges one batch's worker-side aggregates. */

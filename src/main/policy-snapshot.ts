@@ -90,6 +90,7 @@ export class PolicySnapshots {
         this.opts.metrics.cacheLookup(true);
       } else if (res.statusCode === 200) {
         this.cp = (await res.body.json()) as ControlPlaneSnapshot;
+        this.opts.metrics.setDatasets(this.cp.policies);
         this.etag = res.headers.etag as string | undefined;
         this.haveControlPlane = true;
         this.dirty = true;
