@@ -24,29 +24,28 @@ export async function startControlPlane(cfg: ControlPlaneConfig): Promise<Runnin
     ? new SqliteEvidenceIndex(cfg.evidenceIndexPath, cfg.evidenceIndexMaxRows)
     : undefined;
   const app = await buildApp({ store, auth, schemas, evidence, logger });
-  let consumer: EvidenceConsumer | undefined;
-  if (evidence) {
-    // The API serves without the index consumer: a broker outage must not take policies down.
-    startEvidenceConsumer({
-      brokers: cfg.brokers,
-      topic: cfg.evidenceTopic,
-      groupId: cfg.evidenceIndexGroupId,
-      index: evidence,
-      logger,
-    }).then(
-      (c) => {
-        consumer = c;
-      },
-      (err) => logger.error({ err }, 'evidence index consumer failed to start'),
-    );
-  }
+  // The API serves without the index consumer: a broker outage must not take policies down.
+  const consumer: Promise<EvidenceConsumer | undefined> = evidence
+    ? startEvidenceConsumer({
+        brokers: cfg.brokers,
+        topic: cfg.evidenceTopic,
+        groupId: cfg.evidenceIndexGroupId,
+        index: evidence,
+        logger,
+      }).catch((err) => {
+        logger.error({ err }, 'evidence index consumer failed to start');
+        return undefined;
+      })
+    : Promise.resolve(undefined);
   const url = await app.listen({ port: cfg.port, host: cfg.host });
   logger.info({ url, store: store.kind, auth: auth.mode, evidenceIndex: cfg.evidenceIndex }, 'control plane listening');
   return {
     url,
     async close() {
       await app.close();
-      await consumer?.stop().catch((err) => logger.warn({ err }, 'evidence consumer stop failed'));
+      // A consumer still connecting to an unreachable broker must not hold shutdown hostage.
+      const c = await Promise.race([consumer, new Promise<undefined>((r) => setTimeout(() => r(undefined), 5000).unref())]);
+      await c?.stop().catch((err) => logger.warn({ err }, 'evidence consumer stop failed'));
       evidence?.close();
       await store.close();
     },

@@ -48,7 +48,7 @@ test('policy lifecycle: 201, 200, idempotent, ETag, If-Match, audit', async (t) 
   );
 });
 
-test('400 names the failing path; malformed JSON 400; 415', async (t) => {
+test('400 names the failing path; malformed JSON 400; 413; 415', async (t) => {
   const cp = await startApp(t);
   const admin = await cp.token({ sub: 'root', roles: ['admin'] });
   const bad = await cp.call('PUT', urnPath(URN), admin, policy(URN, { tier: 'GOLD', extra: 1 }));
@@ -74,6 +74,10 @@ test('400 names the failing path; malformed JSON 400; 415', async (t) => {
   const media = await cp.call('PUT', urnPath(URN), admin, 'x', { 'content-type': 'text/csv' });
   assert.equal(media.status, 415);
   assert.equal(media.body.error.code, 'UNSUPPORTED_MEDIA_TYPE');
+
+  const big = await cp.call('PUT', urnPath(URN), admin, policy(URN, { pad: 'x'.repeat(1024 * 1024) }));
+  assert.equal(big.status, 413);
+  assert.equal(big.body.error.code, 'PAYLOAD_TOO_LARGE');
 
   const cursor = await cp.call('GET', '/v1/datasets?cursor=%%%', admin);
   assert.equal(cursor.status, 400);
