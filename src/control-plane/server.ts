@@ -44,7 +44,10 @@ export async function startControlPlane(cfg: ControlPlaneConfig): Promise<Runnin
     async close() {
       await app.close();
       // A consumer still connecting to an unreachable broker must not hold shutdown hostage.
-      const c = await Promise.race([consumer, new Promise<undefined>((r) => setTimeout(() => r(undefined), 5000).unref())]);
+      const c = await Promise.race([
+        consumer,
+        new Promise<undefined>((r) => setTimeout(() => r(undefined), 5000).unref()),
+      ]);
       await c?.stop().catch((err) => logger.warn({ err }, 'evidence consumer stop failed'));
       evidence?.close();
       await store.close();
