@@ -152,7 +152,7 @@ class RecordState implements resolution.ResolutionInput {
 
 /** Module-level (not a per-record closure): records one gate's failure. */
 function add(failedGates: string[], gateCodes: string[][], gate: GateName, codes: string[] | null): void {
-  if (codes !== null && codes.length) {
+  if (codes?.length) {
     failedGates.push(gate);
     gateCodes.push(codes);
   }
@@ -247,7 +247,7 @@ function finish(
   const evidence = serialiseEvidence({
     id,
     nowJson,
-    frags: ds?.frags ?? _snap.unresolvedFrags,
+    frags: ds?.frags ?? (urn === null ? _snap.unresolvedFrags : datasetFragments(urn, null, null, 'ALERT_ONLY')),
     producerId: who?.producerId ?? null,
     confidence,
     topic: rec.topic,

@@ -165,6 +165,7 @@ function objectRules(
     // A property removed from the reader is fine only if the reader's content model admits it.
     check(rDoc, rAdd, wDoc, ws, childPath(path, name), out, depth + 1);
   }
+  // Undeclared properties: reported at the object itself (closing an open content model).
   if (rAdd !== undefined && rAdd !== true)
-    check(rDoc, rAdd, wDoc, wAdd === undefined ? true : wAdd, path === '' ? '*' : `${path}.*`, out, depth + 1);
+    check(rDoc, rAdd, wDoc, wAdd === undefined ? true : wAdd, path, out, depth + 1);
 }

@@ -89,7 +89,9 @@ function numeric(s: string, ctx: number): number {
   RUN.lastIndex = 0;
   for (let m = RUN.exec(s); m !== null; m = RUN.exec(s)) {
     const start = m.index;
-    const end = start + m[0].length;
+    let end = start + m[0].length;
+    // Trailing separators belong to the surrounding text, not to the number.
+    while (end > start && !isDigit(s.charCodeAt(end - 1)) && s.charCodeAt(end - 1) !== 41) end--;
     // A run glued to letters is part of an identifier (order ids, SKUs), not a number on its own.
     if ((start > 0 && isAlnum(s.charCodeAt(start - 1))) || (end < s.length && isAlnum(s.charCodeAt(end)))) {
       mask |= digitSequences(s, start, end);

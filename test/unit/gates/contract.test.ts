@@ -1,0 +1,130 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { ContractField } from '../../../src/models/contract.js';
+import { compile, evaluate } from '../../../src/workers/gates/contract.js';
+import { CONTRACT, order, policy, rec, run, snapshot } from './fixtures.js';
+
+const c = compile(CONTRACT);
+const cases: Array<{ name: string; mutate: (o: any) => void; codes: string[] }> = [
+  { name: 'valid order', mutate: () => {}, codes: [] },
+  { name: 'required missing', mutate: (o) => delete o.customer_id, codes: ['MISSING_FIELD:customer_id'] },
+  {
+    name: 'required null',
+    mutate: (o) => {
+      o.customer_id = null;
+    },
+    codes: ['MISSING_FIELD:customer_id'],
+  },
+  {
+    name: 'type',
+    mutate: (o) => {
+      o.amount = '42';
+    },
+    codes: ['TYPE_MISMATCH:amount'],
+  },
+  {
+    name: 'enum',
+    mutate: (o) => {
+      o.currency = 'JPY';
+    },
+    codes: ['NOT_IN_ENUM:currency'],
+  },
+  {
+    name: 'maximum',
+    mutate: (o) => {
+      o.amount = 2_000_000;
+    },
+    codes: ['OUT_OF_RANGE:amount'],
+  },
+  {
+    name: 'minimum',
+    mutate: (o) => {
+      o.amount = -1;
+    },
+    codes: ['OUT_OF_RANGE:amount'],
+  },
+  {
+    name: 'pattern is whole-string',
+    mutate: (o) => {
+      o.order_id = 'xo-1x';
+    },
+    codes: ['PATTERN_MISMATCH:order_id'],
+  },
+  {
+    name: 'min_length',
+    mutate: (o) => {
+      o.customer_id = '';
+    },
+    codes: ['LENGTH_OUT_OF_RANGE:customer_id'],
+  },
+  {
+    name: 'format',
+    mutate: (o) => {
+      o.created_at = '13/01/2026';
+    },
+    codes: ['FORMAT_MISMATCH:created_at'],
+  },
+  { name: 'items[].sku per element', mutate: (o) => delete o.items[2].sku, codes: ['MISSING_FIELD:items[2].sku'] },
+  {
+    name: 'items[].qty per element',
+    mutate: (o) => {
+      o.items[1].qty = 0;
+      o.items[0].qty = 1.5;
+    },
+    codes: ['TYPE_MISMATCH:items[0].qty', 'OUT_OF_RANGE:items[1].qty'],
+  },
+  {
+    name: 'max_length per element',
+    mutate: (o) => {
+      o.items[0].sku = 'x'.repeat(33);
+    },
+    codes: ['LENGTH_OUT_OF_RANGE:items[0].sku'],
+  },
+  {
+    name: 'array path that is not an array',
+    mutate: (o) => {
+      o.items = { sku: 'a' };
+    },
+    codes: ['TYPE_MISMATCH:items'],
+  },
+  { name: 'parent of a required field missing', mutate: (o) => delete o.customer, codes: [] },
+];
+for (const t of cases) {
+  test(`CONTRACT: ${t.name}`, () => {
+    const o = order();
+    t.mutate(o);
+    assert.deepEqual(evaluate(c, o) ?? [], t.codes);
+  });
+}
+
+test('CONTRACT: a required nested field is named by its full path when its parent is absent', () => {
+  const fields: ContractField[] = [{ path: 'customer.address.zip', required: true }];
+  assert.deepEqual(evaluate(compile({ ...CONTRACT, fields }), { customer: {} }), [
+    'MISSING_FIELD:customer.address.zip',
+  ]);
+  assert.deepEqual(evaluate(compile({ ...CONTRACT, fields }), {}), ['MISSING_FIELD:customer.address.zip']);
+  assert.deepEqual(evaluate(compile({ ...CONTRACT, fields }), { customer: 'x' }), ['TYPE_MISMATCH:customer']);
+});
+
+test('CONTRACT: length counts code points', () => {
+  const fields: ContractField[] = [{ path: 'name', max_length: 2 }];
+  assert.equal(evaluate(compile({ ...CONTRACT, fields }), { name: '😀😀' }), null);
+});
+
+test('CONTRACT: CONTRACT_NOT_FOUND when the policy names an unknown contract', () => {
+  const { event } = run(snapshot({ contracts: [], policies: [policy({ pii_policy: 'DETECT' })] }), rec(order()));
+  assert.deepEqual(event.validation.reason_codes, ['CONTRACT_NOT_FOUND']);
+});
+
+test('CONTRACT: TOO_MANY_ERRORS caps the codes', () => {
+  const o = order(50);
+  for (const i of o.items as any[]) delete i.sku;
+  const codes = evaluate(c, o)!;
+  assert.equal(codes.length, 33);
+  assert.equal(codes[32], 'TOO_MANY_ERRORS');
+});
+
+test('CONTRACT: the compiled contract is used for every record (no per-record RegExp)', () => {
+  const snap = snapshot({ policies: [policy({ schema_id: undefined })] });
+  assert.deepEqual(run(snap, rec(order())).event.validation.failed_gates, []);
+});

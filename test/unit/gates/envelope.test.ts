@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import avro from 'avsc';
+import { jsonDepthExceeds } from '../../../src/workers/gates/envelope.js';
+import { glue, order, rec, run, schema, snapshot, V1, V2 } from './fixtures.js';
+
+const AVRO_DEF = {
+  type: 'record',
+  name: 'Order',
+  fields: [
+    { name: 'order_id', type: 'string' },
+    { name: 'customer_id', type: 'string' },
+    { name: 'created_at', type: 'string' },
+  ],
+};
+const avroType = avro.Type.forSchema(AVRO_DEF as never);
+const snap = snapshot({
+  policies: [
+    {
+      ...snapshot().policies[0],
+      contract_id: undefined,
+    },
+  ],
+  schemas: [
+    snapshot().schemas[0],
+    schema({
+      schema_id: 'glue:orders.avro:1',
+      version_id: V2,
+      schema_name: 'orders.avro',
+      data_format: 'AVRO',
+      definition: JSON.stringify(AVRO_DEF),
+      compatibility: 'NONE',
+    }),
+    schema({
+      schema_id: 'glue:orders.proto:1',
+      version_id: '33333333-3333-4333-8333-333333333333',
+      schema_name: 'orders.proto',
+      data_format: 'PROTOBUF',
+      definition: 'syntax = "proto3";',
+      compatibility: 'NONE',
+    }),
+  ],
+  limits: { max_payload_bytes: 64 * 1024, max_depth: 32 },
+});
+const json = Buffer.from(JSON.stringify(order()));
+const avroOrder = avroType.toBuffer({ order_id: 'o-1', customer_id: 'c-1', created_at: '2026-01-13T12:01:01.900Z' });
+
+const cases: Array<{ name: string; value: Uint8Array | null; code: string | null }> = [
+  { name: 'plain JSON', value: json, code: null },
+  { name: 'Glue JSON, no compression', value: glue(V1, json), code: null },
+  { name: 'Glue JSON, zlib', value: glue(V1, json, 5), code: null },
+  { name: 'Glue Avro binary', value: glue(V2, avroOrder), code: null },
+  { name: 'Glue Avro binary, zlib', value: glue(V2, avroOrder, 5), code: null },
+  { name: 'tombstone', value: null, code: 'TOMBSTONE' },
+  { name: 'empty value', value: Buffer.alloc(0), code: 'EMPTY_PAYLOAD' },
+  { name: 'Glue header with empty payload', value: glue(V1, Buffer.alloc(0)), code: 'EMPTY_PAYLOAD' },
+  {
+    name: 'over the byte cap',
+    value: Buffer.from(JSON.stringify({ s: 'x'.repeat(70_000) })),
+    code: 'PAYLOAD_TOO_LARGE',
+  },
+  {
+    name: 'zlib bomb over the cap',
+    value: glue(V1, Buffer.from(JSON.stringify({ s: ' '.repeat(200_000) })), 5),
+    code: 'PAYLOAD_TOO_LARGE',
+  },
+  { name: 'Confluent magic byte', value: Buffer.from([0, 0, 0, 0, 1, 2, 3]), code: 'UNKNOWN_WIRE_FORMAT' },
+  { name: 'truncated Glue header', value: Buffer.from([3, 0, 1, 2]), code: 'UNKNOWN_WIRE_FORMAT' },
+  { name: 'unknown compression byte', value: glue(V1, json).fill(9, 1, 2), code: 'UNSUPPORTED_COMPRESSION' },
+  {
+    name: 'corrupt zlib',
+    value: Buffer.concat([glue(V1, Buffer.alloc(0)).fill(5, 1, 2), Buffer.from('not zlib at all')]),
+    code: 'DECOMPRESSION_FAILED',
+  },
+  {
+    name: 'invalid UTF-8',
+    value: Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xc3, 0x28, 0x22, 0x7d]),
+    code: 'INVALID_UTF8',
+  },
+  {
+    name: 'nesting deeper than the limit',
+    value: Buffer.from(`${'['.repeat(100)}${']'.repeat(100)}`),
+    code: 'NESTING_TOO_DEEP',
+  },
+  { name: 'not JSON', value: Buffer.from('order_id=o-1,customer_id=c-1'), code: 'INVALID_JSON' },
+  { name: 'truncated Avro', value: glue(V2, avroOrder.subarray(0, 5)), code: 'AVRO_DECODE_FAILED' },
+  {
+    name: 'protobuf writer',
+    value: glue('33333333-3333-4333-8333-333333333333', Buffer.from([8, 1])),
+    code: 'UNSUPPORTED_DATA_FORMAT',
+  },
+];
+
+for (const c of cases) {
+  test(`ENVELOPE: ${c.name}`, () => {
+    const { event } = run(snap, rec(c.value));
+    const failed = event.validation.failed_gates.includes('ENVELOPE');
+    assert.equal(failed, c.code !== null, JSON.stringify(event.validation));
+    if (c.code) {
+      assert.ok(event.validation.reason_codes.includes(c.code), JSON.stringify(event.validation));
+      // A payload that does not decode stops SCHEMA, CONTRACT and PII.
+      for (const g of ['SCHEMA', 'CONTRACT', 'PII'])
+        if (c.code !== 'UNSUPPORTED_DATA_FORMAT') assert.ok(!event.validation.failed_gates.includes(g));
+    }
+  });
+}
+
+test('ENVELOPE: depth pre-scan ignores brackets inside strings and escaped quotes', () => {
+  assert.equal(jsonDepthExceeds(Buffer.from(JSON.stringify({ s: `${'['.repeat(500)}\\"{{{` })), 10), false);
+  assert.equal(jsonDepthExceeds(Buffer.from(`{"a":${'['.repeat(11)}${']'.repeat(11)}}`), 10), true);
+});
+
+test('ENVELOPE: tombstone evidence has a null payload hash', () => {
+  const { event } = run(snap, rec(null));
+  assert.equal(event.fingerprints.payload_hash, null);
+});
