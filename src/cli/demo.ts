@@ -29,7 +29,10 @@ const IDENTITY_KEY = { id: 'demo', secret: 'demo-identity-key' };
 
 function need(name: string): string {
   const v = process.env[name];
-  if (!v) throw Object.assign(new Error(`${name} is not set: run scripts/stack up and . .stack/env`), { code: 'CONFIG_INVALID' });
+  if (!v)
+    throw Object.assign(new Error(`${name} is not set: run scripts/stack up and . .stack/env`), {
+      code: 'CONFIG_INVALID',
+    });
   return v;
 }
 
@@ -50,7 +53,13 @@ export async function run(argv: string[]): Promise<number> {
   try {
     const cpPort = await freePort();
     services.push(
-      await startService({ name: 'demo-control-plane', command: 'control-plane', env: { SF_HTTP_PORT: String(cpPort) }, port: cpPort, logDir }),
+      await startService({
+        name: 'demo-control-plane',
+        command: 'control-plane',
+        env: { SF_HTTP_PORT: String(cpPort) },
+        port: cpPort,
+        logDir,
+      }),
     );
     const cp = services[0].url;
     say(`control plane ready at ${cp}`);
@@ -97,9 +106,25 @@ export async function run(argv: string[]): Promise<number> {
     ]) {
       const payload = read(file);
       // kcat: Debian's independent Kafka client publishes exactly as a producer would.
-      execFileSync('kcat', ['-P', '-b', cfg.brokers, '-t', RAW_TOPIC, '-k', key, '-H', `x-sf-principal=${principal}`, '-H', 'producer-id=orders-svc'], {
-        input: payload,
-      });
+      execFileSync(
+        'kcat',
+        [
+          '-P',
+          '-b',
+          cfg.brokers,
+          '-t',
+          RAW_TOPIC,
+          '-k',
+          key,
+          '-H',
+          `x-sf-principal=${principal}`,
+          '-H',
+          'producer-id=orders-svc',
+        ],
+        {
+          input: payload,
+        },
+      );
       sent.push({ file, hash: `sha256:${createHash('sha256').update(payload).digest('hex')}` });
       say(`published ${file} to ${RAW_TOPIC} with kcat (key ${key})`);
     }
@@ -138,7 +163,11 @@ export async function run(argv: string[]): Promise<number> {
       fail.validation.result === 'FAIL' &&
       JSON.stringify(fail.validation.failed_gates) === '["CONTRACT"]' &&
       JSON.stringify(fail.validation.reason_codes) === '["MISSING_FIELD:customer_id"]';
-    say(ok ? '\ndemo: OK (PASS, FAIL with CONTRACT / MISSING_FIELD:customer_id, quarantined)' : '\ndemo: UNEXPECTED verdicts');
+    say(
+      ok
+        ? '\ndemo: OK (PASS, FAIL with CONTRACT / MISSING_FIELD:customer_id, quarantined)'
+        : '\ndemo: UNEXPECTED verdicts',
+    );
     return ok ? 0 : 1;
   } finally {
     for (const s of services.reverse()) await s.stop();

@@ -4,6 +4,7 @@ import { createLogger } from '../common/logger.js';
 import { enforcerConfig } from '../main/config.js';
 import { Enforcer } from '../main/enforcer.js';
 import { startProbeServer } from '../main/http.js';
+import { startTracing } from '../main/tracing.js';
 
 const HELP = `Usage: signal-factory enforcer
 
@@ -24,7 +25,8 @@ export async function run(argv: string[]): Promise<number> {
   }
   const cfg = enforcerConfig();
   const log = createLogger('enforcer', cfg.logLevel);
-  const enforcer = new Enforcer(cfg, log);
+  const tracing = await startTracing();
+  const enforcer = new Enforcer(cfg, log, tracing.tracer);
   const server = await startProbeServer(cfg.httpPort, {
     live: () => enforcer.live(),
     readiness: () => enforcer.readiness(),
@@ -33,7 +35,10 @@ export async function run(argv: string[]): Promise<number> {
   let stopping: Promise<void> | undefined;
   const stop = (signal: string) => {
     log.info({ signal }, 'stopping');
-    stopping ??= enforcer.stop().finally(() => server.close());
+    stopping ??= enforcer
+      .stop()
+      .then(() => tracing.shutdown())
+      .finally(() => server.close());
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));

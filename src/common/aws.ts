@@ -1,5 +1,6 @@
 /** One place that builds AWS SDK clients, honouring SF_AWS_ENDPOINT (moto/LocalStack) when set. */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'; // Node 20 is the platform we ship on
+
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GlueClient } from '@aws-sdk/client-glue';
 import { S3Client } from '@aws-sdk/client-s3';

@@ -19,7 +19,10 @@ export async function withAdmin<T>(brokers: string, fn: (admin: Admin) => Promis
 }
 
 /** Creates the topics that do not exist yet (idempotent). */
-export async function ensureTopics(admin: Admin, topics: Array<{ topic: string; numPartitions: number }>): Promise<string[]> {
+export async function ensureTopics(
+  admin: Admin,
+  topics: Array<{ topic: string; numPartitions: number }>,
+): Promise<string[]> {
   const existing = new Set(await admin.listTopics());
   const missing = topics.filter((t) => !existing.has(t.topic));
   if (missing.length > 0) {

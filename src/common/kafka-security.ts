@@ -22,8 +22,15 @@ export function kafkaSecurityConfig(env: NodeJS.ProcessEnv = process.env): Recor
     case 'scram-sha-512': {
       const username = env.SF_KAFKA_SASL_USERNAME;
       const password = env.SF_KAFKA_SASL_PASSWORD;
-      if (!username || !password) throw new ConfigError('SF_KAFKA_AUTH=scram-sha-512 needs SF_KAFKA_SASL_USERNAME and SF_KAFKA_SASL_PASSWORD');
-      return { 'security.protocol': 'sasl_ssl', 'sasl.mechanisms': 'SCRAM-SHA-512', 'sasl.username': username, 'sasl.password': password, ...ca };
+      if (!username || !password)
+        throw new ConfigError('SF_KAFKA_AUTH=scram-sha-512 needs SF_KAFKA_SASL_USERNAME and SF_KAFKA_SASL_PASSWORD');
+      return {
+        'security.protocol': 'sasl_ssl',
+        'sasl.mechanisms': 'SCRAM-SHA-512',
+        'sasl.username': username,
+        'sasl.password': password,
+        ...ca,
+      };
     }
     case 'aws-msk-iam': {
       const region = env.AWS_REGION || env.AWS_DEFAULT_REGION;

@@ -2,9 +2,10 @@
  * Reads a topic back (demo, tests, perf): snapshot the end offsets first, then collect
  * what was produced after that point until a condition holds.
  */
-import type { EvidenceEvent } from '../models/evidence.js';
+
 import { KafkaConsumer, type Message } from '../common/kafka.js';
 import { withAdmin } from '../common/kafka-admin.js';
+import type { EvidenceEvent } from '../models/evidence.js';
 
 export type Marks = Array<{ partition: number; offset: number }>;
 
@@ -19,7 +20,8 @@ export async function endOffsets(brokers: string, topic: string): Promise<Marks>
 }
 
 /** Offset 0 of each of n partitions. */
-export const fromStart = (partitions: number): Marks => Array.from({ length: partitions }, (_, p) => ({ partition: p, offset: 0 }));
+export const fromStart = (partitions: number): Marks =>
+  Array.from({ length: partitions }, (_, p) => ({ partition: p, offset: 0 }));
 
 export interface ReadOptions<T> {
   brokers: string;

@@ -3,7 +3,14 @@
  * customer, 1-5 items and addresses; a seeded share of contract violations, undeclared
  * PII and poison records (invalid UTF-8, non-JSON, tombstones).
  */
-export type OrderKind = 'valid' | 'missing_customer' | 'bad_currency' | 'undeclared_pii' | 'not_json' | 'invalid_utf8' | 'tombstone';
+export type OrderKind =
+  | 'valid'
+  | 'missing_customer'
+  | 'bad_currency'
+  | 'undeclared_pii'
+  | 'not_json'
+  | 'invalid_utf8'
+  | 'tombstone';
 
 export interface GeneratedRecord {
   key: Buffer;
@@ -40,22 +47,32 @@ export function orderRecord(i: number, rand: () => number, mix: Mix = DEFAULT_MI
   const key = Buffer.from(`o-${1_000_000 + i}`);
   const roll = rand();
   let kind: OrderKind = 'valid';
-  let edge = mix.poison;
-  if (roll < edge) {
+  const bounds: Array<[number, OrderKind | 'poison']> = [
+    [mix.poison, 'poison'],
+    [mix.poison + mix.missing_customer, 'missing_customer'],
+    [mix.poison + mix.missing_customer + mix.bad_currency, 'bad_currency'],
+    [mix.poison + mix.missing_customer + mix.bad_currency + mix.undeclared_pii, 'undeclared_pii'],
+  ];
+  const hit = bounds.find(([edge]) => roll < edge);
+  if (hit?.[1] === 'poison') {
     const p = rand();
     kind = p < 0.34 ? 'not_json' : p < 0.67 ? 'invalid_utf8' : 'tombstone';
-  } else if (roll < (edge += mix.missing_customer)) kind = 'missing_customer';
-  else if (roll < (edge += mix.bad_currency)) kind = 'bad_currency';
-  else if (roll < (edge += mix.undeclared_pii)) kind = 'undeclared_pii';
+  } else if (hit) kind = hit[1];
 
   if (kind === 'tombstone') return { key, value: null, kind };
   if (kind === 'not_json') return { key, value: Buffer.from(`order ${i} <not json>`), kind };
-  if (kind === 'invalid_utf8') return { key, value: Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xc3, 0x28, 0x22, 0x7d]), kind };
+  if (kind === 'invalid_utf8')
+    return { key, value: Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xc3, 0x28, 0x22, 0x7d]), kind };
 
   const items = [];
   const n = 1 + Math.floor(rand() * 5);
   for (let k = 0; k < n; k++) {
-    items.push({ sku: `sku-${Math.floor(rand() * 100000)}`, qty: 1 + Math.floor(rand() * 4), price: Math.round(rand() * 20000) / 100, title: 'Standard widget, blue, size M' });
+    items.push({
+      sku: `sku-${Math.floor(rand() * 100000)}`,
+      qty: 1 + Math.floor(rand() * 4),
+      price: Math.round(rand() * 20000) / 100,
+      title: 'Standard widget, blue, size M',
+    });
   }
   const city = CITIES[Math.floor(rand() * CITIES.length)];
   const order: Record<string, unknown> = {
@@ -69,7 +86,12 @@ export function orderRecord(i: number, rand: () => number, mix: Mix = DEFAULT_MI
     customer: {
       email: `customer${i}@example.com`,
       tier: 'gold',
-      address: { line1: `${Math.floor(rand() * 999)} Main Street`, city, zip: String(10000 + Math.floor(rand() * 89999)), country: 'US' },
+      address: {
+        line1: `${Math.floor(rand() * 999)} Main Street`,
+        city,
+        zip: String(10000 + Math.floor(rand() * 89999)),
+        country: 'US',
+      },
     },
     shipping: { method: 'ground', address: { line1: '1 Depot Road', city, zip: '10001', country: 'US' } },
     items,

@@ -85,7 +85,10 @@ export async function startService(opts: {
 }
 
 /** A development token signed with SF_AUTH_JWT_SECRET (HS256). */
-export async function devToken(claims: { sub: string; teams?: string[]; roles?: string[] }, secret: string): Promise<string> {
+export async function devToken(
+  claims: { sub: string; teams?: string[]; roles?: string[] },
+  secret: string,
+): Promise<string> {
   return new SignJWT({ teams: claims.teams ?? [], roles: claims.roles ?? [] })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(claims.sub)
@@ -104,7 +107,10 @@ export async function api(
 ): Promise<{ status: number; body: unknown; headers: Record<string, unknown> }> {
   const res = await request(`${base}${path}`, {
     method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.body.text();

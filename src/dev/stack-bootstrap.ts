@@ -81,7 +81,9 @@ export async function ensureQuarantineBucket(s3: S3Client, bucket: string): Prom
   await s3.send(
     new PutBucketEncryptionCommand({
       Bucket: bucket,
-      ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      ServerSideEncryptionConfiguration: {
+        Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
     }),
   );
   await s3.send(
@@ -102,10 +104,15 @@ async function main(): Promise<void> {
   const created = await withAdmin(cfg.brokers, (admin) => ensureTopics(admin, DEMO_TOPICS));
   console.log(`topics: ${DEMO_TOPICS.map((t) => t.topic).join(', ')} (created: ${created.length})`);
 
-  const schema = await readFile(new URL('../../../examples/orders/schema.orders.created.json', import.meta.url), 'utf8');
+  const schema = await readFile(
+    new URL('../../../examples/orders/schema.orders.created.json', import.meta.url),
+    'utf8',
+  );
   const glue = glueClient(cfg);
   try {
-    await glue.send(new GetSchemaCommand({ SchemaId: { RegistryName: cfg.glueRegistry, SchemaName: 'orders.created' } }));
+    await glue.send(
+      new GetSchemaCommand({ SchemaId: { RegistryName: cfg.glueRegistry, SchemaName: 'orders.created' } }),
+    );
   } catch {
     await ensureGlueSchema(glue, cfg.glueRegistry, 'orders.created', JSON.stringify(JSON.parse(schema)));
   }

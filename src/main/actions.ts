@@ -80,7 +80,13 @@ export class Quarantine {
           this.metrics.quarantineWrites.inc({ result: 'error' });
           if (attempt % 10 === 0) {
             this.log.warn(
-              { topic: r.topic, partition: r.partition, offset: r.offset, dataset_urn: r.datasetUrn, err: (err as Error).message },
+              {
+                topic: r.topic,
+                partition: r.partition,
+                offset: r.offset,
+                dataset_urn: r.datasetUrn,
+                err: (err as Error).message,
+              },
               'quarantine write failed; retrying',
             );
           }

@@ -57,7 +57,8 @@ function parseKeys(raw: string | undefined): Record<string, string> {
 
 export function enforcerConfig(): EnforcerConfig {
   const reset = env.str('SF_ENFORCER_OFFSET_RESET', 'latest');
-  if (reset !== 'latest' && reset !== 'earliest') throw new ConfigError('SF_ENFORCER_OFFSET_RESET must be latest or earliest');
+  if (reset !== 'latest' && reset !== 'earliest')
+    throw new ConfigError('SF_ENFORCER_OFFSET_RESET must be latest or earliest');
   return {
     ...commonConfig(),
     topics: parseTopics(process.env.SF_ENFORCER_TOPICS),

@@ -41,7 +41,10 @@ export class GatePool {
     const batch = packBatch(records, snapshot.version, snapshot.buffer, now);
     try {
       return [
-        await this.pool.run(batch, { transferList: batchTransferList(batch), signal: AbortSignal.timeout(this.taskTimeoutMs) }),
+        await this.pool.run(batch, {
+          transferList: batchTransferList(batch),
+          signal: AbortSignal.timeout(this.taskTimeoutMs),
+        }),
       ];
     } catch (err) {
       if (records.length === 1) {

@@ -10,11 +10,11 @@
  * - consumption pauses when too many records are in flight (slow evidence bus, slow S3)
  *   and resumes at half the bound (hysteresis), so memory stays flat under overload.
  */
+import type { Tracer } from '@opentelemetry/api';
 import type { Histogram } from 'prom-client';
-import type { Message, TopicPartition } from '../common/kafka.js';
 import { glueClient, s3Client } from '../common/aws.js';
+import type { Message, TopicPartition } from '../common/kafka.js';
 import type { Logger } from '../common/logger.js';
-import type { ConsumedRecord } from './records.js';
 import type { BatchResult } from '../workers/protocol.js';
 import { Quarantine } from './actions.js';
 import type { EnforcerConfig } from './config.js';
@@ -22,9 +22,11 @@ import { RawConsumer } from './consumer.js';
 import { GatePool } from './dispatch.js';
 import { type AckSink, KafkaSender } from './evidence-producer.js';
 import { EnforcerMetrics, UNRESOLVED_DATASET_LABEL } from './metrics.js';
-import { type Segment, OffsetTracker } from './offsets.js';
+import { OffsetTracker, type Segment } from './offsets.js';
 import { PolicySnapshots } from './policy-snapshot.js';
+import type { ConsumedRecord } from './records.js';
 import { SchemaRegistryCache } from './schema-registry.js';
+import { parseTraceparent, type RecordSpans, RecordTracer } from './tracing.js';
 
 const GLUE_HEADER_VERSION = 3;
 
@@ -39,11 +41,14 @@ class BatchCompletion implements AckSink {
     private readonly timestamps: Float64Array,
     private readonly latency: Array<Histogram.Internal<'dataset'>>,
     private readonly tracker: OffsetTracker,
+    private readonly spans: Array<RecordSpans | undefined> | undefined,
   ) {}
   ack(i: number): void {
     if (--this.remaining[i] !== 0) return;
     this.tracker.complete(this.segments[i]);
     this.latency[i].observe(Date.now() - this.timestamps[i]);
+    const s = this.spans?.[i];
+    if (s) s.emit?.end();
   }
 }
 
@@ -52,16 +57,33 @@ function uuidFromBytes(b: Buffer, at: number): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
-function toHeaders(m: Message): Array<[string, Buffer]> {
-  if (!m.headers || m.headers.length === 0) return [];
-  const out: Array<[string, Buffer]> = [];
-  for (const h of m.headers) {
-    for (const k in h) {
-      const v = h[k];
-      out.push([k, typeof v === 'string' ? Buffer.from(v) : v]);
+const NO_HEADERS: Array<[string, Buffer]> = [];
+
+function toRecord(m: Message): ConsumedRecord {
+  let headers = NO_HEADERS;
+  let otel: [string, string] | null = null;
+  if (m.headers && m.headers.length > 0) {
+    headers = [];
+    for (const h of m.headers) {
+      for (const k in h) {
+        const raw = h[k];
+        const v = typeof raw === 'string' ? Buffer.from(raw) : raw;
+        headers.push([k, v]);
+        // Without tracing, evidence still names the producer's trace when it sent one.
+        if (k === 'traceparent') otel = parseTraceparent(v);
+      }
     }
   }
-  return out;
+  return {
+    topic: m.topic,
+    partition: m.partition,
+    offset: m.offset,
+    timestamp: m.timestamp ?? Date.now(),
+    key: m.key === undefined || m.key === null ? null : Buffer.isBuffer(m.key) ? m.key : Buffer.from(String(m.key)),
+    value: m.value ?? null,
+    headers,
+    otel,
+  };
 }
 
 export class Enforcer {
@@ -79,10 +101,14 @@ export class Enforcer {
   private timers: NodeJS.Timeout[] = [];
   private fatal: Error | undefined;
 
+  private readonly tracer: RecordTracer;
+
   constructor(
     private readonly cfg: EnforcerConfig,
     private readonly log: Logger,
+    tracer?: Tracer,
   ) {
+    this.tracer = new RecordTracer(tracer);
     this.snapshots = new PolicySnapshots({
       controlPlaneUrl: cfg.controlPlaneUrl,
       token: cfg.controlPlaneToken,
@@ -99,10 +125,16 @@ export class Enforcer {
     this.sender = new KafkaSender(cfg.brokers, cfg.deliveryTimeoutMs, this.metrics, log);
     this.pool = new GatePool(cfg.workers, 30_000, log);
     this.quarantine = cfg.quarantineUri
-      ? new Quarantine(cfg.quarantineUri, cfg.quarantineUri.startsWith('s3:') ? s3Client(cfg) : undefined, this.metrics, log, {
-          algorithm: process.env.SF_QUARANTINE_SSE === 'aws:kms' ? 'aws:kms' : 'AES256',
-          kmsKeyId: process.env.SF_QUARANTINE_KMS_KEY_ID || undefined,
-        })
+      ? new Quarantine(
+          cfg.quarantineUri,
+          cfg.quarantineUri.startsWith('s3:') ? s3Client(cfg) : undefined,
+          this.metrics,
+          log,
+          {
+            algorithm: process.env.SF_QUARANTINE_SSE === 'aws:kms' ? 'aws:kms' : 'AES256',
+            kmsKeyId: process.env.SF_QUARANTINE_KMS_KEY_ID || undefined,
+          },
+        )
       : undefined;
   }
 
@@ -178,7 +210,10 @@ export class Enforcer {
     else this.consumer.consumer.resume(parts);
     this.paused = pause;
     this.metrics.paused.set(pause ? parts.length : 0);
-    this.log.info({ in_flight: this.tracker.inFlight, partitions: parts.length }, pause ? 'backpressure: paused' : 'resumed');
+    this.log.info(
+      { in_flight: this.tracker.inFlight, partitions: parts.length },
+      pause ? 'backpressure: paused' : 'resumed',
+    );
   }
 
   private async loop(): Promise<void> {
@@ -218,15 +253,7 @@ export class Enforcer {
       g.count++;
       g.last = m.offset;
       g.idx.push(records.length);
-      records.push({
-        topic: m.topic,
-        partition: m.partition,
-        offset: m.offset,
-        timestamp: m.timestamp ?? Date.now(),
-        key: m.key === undefined || m.key === null ? null : Buffer.isBuffer(m.key) ? m.key : Buffer.from(String(m.key)),
-        value,
-        headers: toHeaders(m),
-      });
+      records.push(toRecord(m));
     }
     if (records.length === 0) return;
     this.metrics.rawObserved.inc({ topic: records[0].topic }, records.length);
@@ -238,10 +265,19 @@ export class Enforcer {
     }
     if (wireIds.size > 0) await this.snapshots.ensureSchemas(wireIds);
     const now = Date.now();
+    let spans: Array<RecordSpans | undefined> | undefined;
+    if (this.tracer.enabled) {
+      spans = new Array(records.length);
+      for (let i = 0; i < records.length; i++) {
+        const s = this.tracer.start(records[i], now);
+        spans[i] = s;
+        if (s) records[i].otel = RecordTracer.ids(s);
+      }
+    }
     // Evaluation runs in workers; we don't await it here so consumption overlaps it.
     void this.pool
       .evaluate(records, this.snapshots.snapshot(), now)
-      .then((results) => this.emit(records, segments, results))
+      .then((results) => this.emit(records, segments, results, spans, now))
       .catch((e) => {
         this.fatal = e as Error;
         this.log.fatal({ err: (e as Error).stack }, 'emit failed');
@@ -271,7 +307,14 @@ export class Enforcer {
     return b;
   }
 
-  private emit(records: ConsumedRecord[], segments: Segment[], results: BatchResult[]): void {
+  private emit(
+    records: ConsumedRecord[],
+    segments: Segment[],
+    results: BatchResult[],
+    spans: Array<RecordSpans | undefined> | undefined,
+    evalStart: number,
+  ): void {
+    const evalEnd = Date.now();
     let base = 0;
     for (const res of results) {
       this.metrics.mergeBatch(res.stats);
@@ -283,12 +326,29 @@ export class Enforcer {
         timestamps[i] = records[base + i].timestamp;
         latency[i] = this.latencyFor(res.verdicts[i].dataset_urn);
       }
-      const sink = new BatchCompletion(remaining, segments.slice(base, base + n), timestamps, latency, this.tracker);
+      const batchSpans = spans?.slice(base, base + n);
+      if (batchSpans) {
+        for (let i = 0; i < n; i++) {
+          const s = batchSpans[i];
+          if (s) this.tracer.evaluated(s, records[base + i], res.verdicts[i], evalStart, evalEnd);
+        }
+      }
+      const sink = new BatchCompletion(
+        remaining,
+        segments.slice(base, base + n),
+        timestamps,
+        latency,
+        this.tracker,
+        batchSpans,
+      );
       const evidenceBytes = Buffer.from(res.evidence);
       for (let i = 0; i < n; i++) {
         const r = records[base + i];
         const v = res.verdicts[i];
-        const evidence = evidenceBytes.subarray(res.evidenceSpans[2 * i], res.evidenceSpans[2 * i] + res.evidenceSpans[2 * i + 1]);
+        const evidence = evidenceBytes.subarray(
+          res.evidenceSpans[2 * i],
+          res.evidenceSpans[2 * i] + res.evidenceSpans[2 * i + 1],
+        );
         remaining[i] = v.action === 'NONE' || (v.action === 'QUARANTINE' && !this.quarantine) ? 1 : 2;
         this.sender.send(
           { topic: this.cfg.evidenceTopic, key: this.evidenceKey(r.topic, r.partition), value: evidence },
@@ -330,7 +390,11 @@ export class Enforcer {
       if (committed < 0) continue;
       await new Promise<void>((resolve) =>
         this.consumer.consumer.queryWatermarkOffsets(p.topic, p.partition, 2000, (err, w) => {
-          if (!err) this.metrics.consumerLag.set({ topic: p.topic, partition: String(p.partition) }, Math.max(0, w.highOffset - committed));
+          if (!err)
+            this.metrics.consumerLag.set(
+              { topic: p.topic, partition: String(p.partition) },
+              Math.max(0, w.highOffset - committed),
+            );
           resolve();
         }),
       );
@@ -348,7 +412,10 @@ export class Enforcer {
       await new Promise((r) => setTimeout(r, 50));
     }
     if (this.tracker.inFlight > 0) {
-      this.log.warn({ in_flight: this.tracker.inFlight }, 'shutdown deadline reached; undone records will be redelivered');
+      this.log.warn(
+        { in_flight: this.tracker.inFlight },
+        'shutdown deadline reached; undone records will be redelivered',
+      );
     }
     try {
       this.commitDone(true);

@@ -4,7 +4,7 @@
  * resolves when the broker acknowledged it; a delivery that still fails after the timeout
  * is counted and produced again, so a record is never marked done without its evidence.
  */
-import { Producer, type LibrdKafkaError, type MessageHeader } from '../common/kafka.js';
+import { type LibrdKafkaError, type MessageHeader, Producer } from '../common/kafka.js';
 import { kafkaSecurityConfig } from '../common/kafka-security.js';
 import type { Logger } from '../common/logger.js';
 import type { EnforcerMetrics } from './metrics.js';
@@ -118,7 +118,8 @@ export class KafkaSender {
         const code = (err as LibrdKafkaError).code;
         if (code !== ERR_QUEUE_FULL) {
           this.metrics.emitErrors.inc({ topic: msg.topic, error: String(code ?? 'produce') });
-          if (attempt % 100 === 0) this.log.warn({ topic: msg.topic, err: (err as Error).message }, 'produce failed; retrying');
+          if (attempt % 100 === 0)
+            this.log.warn({ topic: msg.topic, err: (err as Error).message }, 'produce failed; retrying');
         }
         // Queue full means the broker is slow or down: wait for deliveries to drain.
         await new Promise((r) => setTimeout(r, Math.min(1000, 10 * (attempt + 1))));

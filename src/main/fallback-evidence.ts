@@ -4,12 +4,12 @@
  */
 import { createHash } from 'node:crypto';
 import type { EvidenceEvent } from '../models/evidence.js';
-import type { ConsumedRecord } from './records.js';
 import type { BatchResult } from '../workers/protocol.js';
+import type { ConsumedRecord } from './records.js';
 
 export const EVALUATION_ERROR = 'EVALUATION_ERROR';
 
-export function evaluationErrorResult(r: ConsumedRecord, snapshotVersion: number, now: number): BatchResult {
+export function evaluationErrorResult(r: ConsumedRecord, _snapshotVersion: number, now: number): BatchResult {
   const evidenceId = `evd-${createHash('sha256').update(`${r.topic}\u0000${r.partition}\u0000${r.offset}\u0000error`).digest('hex').slice(0, 32)}`;
   const evidence: EvidenceEvent = {
     evidence_id: evidenceId,

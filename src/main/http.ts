@@ -13,7 +13,9 @@ export function startProbeServer(port: number, probes: Probes): Promise<Server> 
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/healthz') {
       const ok = probes.live();
-      res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: ok ? 'ok' : 'failed' }));
+      res
+        .writeHead(ok ? 200 : 503, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ status: ok ? 'ok' : 'failed' }));
     } else if (path === '/readyz') {
       const r = probes.readiness();
       res
@@ -25,7 +27,9 @@ export function startProbeServer(port: number, probes: Probes): Promise<Server> 
         (err) => res.writeHead(500).end(String(err)),
       );
     } else {
-      res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{"code":"NOT_FOUND","message":"no such path"}}');
+      res
+        .writeHead(404, { 'content-type': 'application/json' })
+        .end('{"error":{"code":"NOT_FOUND","message":"no such path"}}');
     }
   });
   return new Promise((resolve, reject) => {

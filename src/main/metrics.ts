@@ -117,7 +117,8 @@ export class EnforcerMetrics {
   /** Replaces the dataset info series from a new policy snapshot. */
   setDatasets(policies: Array<{ dataset_urn: string; tier: string; enforcement_mode: string }>): void {
     this.datasetInfo.reset();
-    for (const p of policies) this.datasetInfo.set({ dataset: p.dataset_urn, tier: p.tier, mode: p.enforcement_mode }, 1);
+    for (const p of policies)
+      this.datasetInfo.set({ dataset: p.dataset_urn, tier: p.tier, mode: p.enforcement_mode }, 1);
   }
 
   /** Merges one batch's worker-side aggregates. */

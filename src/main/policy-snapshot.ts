@@ -95,7 +95,10 @@ export class PolicySnapshots {
         this.haveControlPlane = true;
         this.dirty = true;
         this.opts.metrics.cacheLookup(false);
-        this.opts.log.info({ snapshot_version: this.cp.version, policies: this.cp.policies.length }, 'policy snapshot loaded');
+        this.opts.log.info(
+          { snapshot_version: this.cp.version, policies: this.cp.policies.length },
+          'policy snapshot loaded',
+        );
       } else {
         const body = await res.body.text();
         throw new Error(`control plane answered ${res.statusCode}: ${body.slice(0, 200)}`);

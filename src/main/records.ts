@@ -8,4 +8,6 @@ export interface ConsumedRecord {
   key: Buffer | null;
   value: Buffer | null;
   headers: Array<[string, Buffer]>;
+  /** [trace_id, span_id] for the evidence's otel block, when known. */
+  otel?: [string, string] | null;
 }

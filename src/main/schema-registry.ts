@@ -58,7 +58,9 @@ export class SchemaRegistryCache {
   private async compatibilityOf(name: string): Promise<CompatibilityMode> {
     const c = this.compat.get(name);
     if (c && this.now() - c.fetchedAt < this.ttlMs) return c.mode;
-    const out = await this.glue.send(new GetSchemaCommand({ SchemaId: { RegistryName: this.registry, SchemaName: name } }));
+    const out = await this.glue.send(
+      new GetSchemaCommand({ SchemaId: { RegistryName: this.registry, SchemaName: name } }),
+    );
     const mode = (out.Compatibility ?? 'NONE') as CompatibilityMode;
     this.compat.set(name, { mode, fetchedAt: this.now() });
     return mode;

@@ -26,7 +26,10 @@ let seq = 0;
 /** A name unique to this test run. */
 export const unique = (prefix: string) => `${prefix}.${process.pid}.${Date.now().toString(36)}.${seq++}`;
 
-export async function createTopics(brokers: string, topics: Array<{ topic: string; numPartitions: number }>): Promise<void> {
+export async function createTopics(
+  brokers: string,
+  topics: Array<{ topic: string; numPartitions: number }>,
+): Promise<void> {
   await withAdmin(brokers, (admin) => ensureTopics(admin, topics));
 }
 
@@ -45,7 +48,12 @@ export async function startControlPlane(t: TestContext, env: Record<string, stri
   const service = await startService({
     name: `cp-${port}`,
     command: 'control-plane',
-    env: { SF_HTTP_PORT: String(port), SF_POLICY_STORE: `sqlite:${join(dir, 'cp.db')}`, SF_EVIDENCE_INDEX: 'off', ...env },
+    env: {
+      SF_HTTP_PORT: String(port),
+      SF_POLICY_STORE: `sqlite:${join(dir, 'cp.db')}`,
+      SF_EVIDENCE_INDEX: 'off',
+      ...env,
+    },
     port,
     logDir: LOG_DIR,
   });
@@ -64,11 +72,7 @@ export async function startControlPlane(t: TestContext, env: Record<string, stri
 }
 
 /** An enforcer process; `stop` is idempotent and the test context stops it at the end. */
-export async function startEnforcer(
-  t: TestContext,
-  env: Record<string, string>,
-  name = 'enforcer',
-): Promise<Service> {
+export async function startEnforcer(t: TestContext, env: Record<string, string>, name = 'enforcer'): Promise<Service> {
   const port = await freePort();
   const service = await startService({
     name: `${name}-${port}`,

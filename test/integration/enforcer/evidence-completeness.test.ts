@@ -33,15 +33,26 @@ function expectVerdict(kind: GeneratedRecord['kind'], e: EvidenceEvent): void {
       assert.equal(v.result, 'PASS', `${where}: ${JSON.stringify(v)}`);
       break;
     case 'missing_customer':
-      assert.deepEqual([v.result, v.failed_gates, v.reason_codes], ['FAIL', ['CONTRACT'], ['MISSING_FIELD:customer_id']], where);
+      assert.deepEqual(
+        [v.result, v.failed_gates, v.reason_codes],
+        ['FAIL', ['CONTRACT'], ['MISSING_FIELD:customer_id']],
+        where,
+      );
       break;
     case 'bad_currency':
-      assert.deepEqual([v.result, v.failed_gates, v.reason_codes], ['FAIL', ['CONTRACT'], ['NOT_IN_ENUM:currency']], where);
+      assert.deepEqual(
+        [v.result, v.failed_gates, v.reason_codes],
+        ['FAIL', ['CONTRACT'], ['NOT_IN_ENUM:currency']],
+        where,
+      );
       break;
     case 'undeclared_pii':
       assert.equal(v.result, 'FAIL', where);
       assert.deepEqual(v.failed_gates, ['PII'], where);
-      assert.ok(v.reason_codes.some((r) => r.startsWith('UNDECLARED_PII') && r.endsWith('notes')), `${where}: ${v.reason_codes}`);
+      assert.ok(
+        v.reason_codes.some((r) => r.startsWith('UNDECLARED_PII') && r.endsWith('notes')),
+        `${where}: ${v.reason_codes}`,
+      );
       break;
     default:
       assert.equal(v.result, 'FAIL', where);
@@ -51,7 +62,9 @@ function expectVerdict(kind: GeneratedRecord['kind'], e: EvidenceEvent): void {
 
 async function committedOffsets(brokers: string, groupId: string, topic: string): Promise<Map<number, number>> {
   const res = await withAdmin(brokers, (admin) => admin.fetchOffsets({ groupId, topics: [topic] }));
-  return new Map(res[0]?.partitions.map((p: { partition: number; offset: string }) => [p.partition, Number(p.offset)]) ?? []);
+  return new Map(
+    res[0]?.partitions.map((p: { partition: number; offset: string }) => [p.partition, Number(p.offset)]) ?? [],
+  );
 }
 
 async function highWatermarks(brokers: string, topic: string): Promise<Map<number, number>> {
@@ -76,7 +89,11 @@ describe('enforcer: evidence completeness on the real broker', { timeout: 300_00
 
     const cp = await startControlPlane(t);
     await cp.put(`/v1/contracts/${contractId}`, { ...example('contract.json'), contract_id: contractId });
-    await cp.put(`/v1/datasets/${urn}/policy`, { ...example('policy.json'), dataset_urn: urn, contract_id: contractId });
+    await cp.put(`/v1/datasets/${urn}/policy`, {
+      ...example('policy.json'),
+      dataset_urn: urn,
+      contract_id: contractId,
+    });
     await cp.put(`/v1/datasets/${urn}/resolution`, {
       rules: [{ source_type: 'TOPIC', source_value: raw, dataset_urn: urn, resolution_confidence: 'HIGH' }],
     });
@@ -84,7 +101,10 @@ describe('enforcer: evidence completeness on the real broker', { timeout: 300_00
     const first = [...orders(3000, 7, MIX)];
     const kinds = new Map<string, GeneratedRecord['kind']>();
     for (const r of first) kinds.set(r.key.toString(), r.kind);
-    assert.ok(first.some((r) => r.kind === 'tombstone') && first.some((r) => r.kind === 'invalid_utf8'), 'mix has poison');
+    assert.ok(
+      first.some((r) => r.kind === 'tombstone') && first.some((r) => r.kind === 'invalid_utf8'),
+      'mix has poison',
+    );
     await produceAll(brokers, raw, first);
 
     const env = {
@@ -97,7 +117,13 @@ describe('enforcer: evidence completeness on the real broker', { timeout: 300_00
     };
     const enforcer = await startEnforcer(t, env);
     const coverage = (evs: EvidenceEvent[]) => new Set(evs.map((e) => `${e.source.partition}/${e.source.offset}`)).size;
-    const run1 = await readEvidence({ brokers, topic: evidenceTopic, from: fromStart(PARTITIONS), until: (e) => coverage(e) >= 3000, timeoutMs: 120_000 });
+    const run1 = await readEvidence({
+      brokers,
+      topic: evidenceTopic,
+      from: fromStart(PARTITIONS),
+      until: (e) => coverage(e) >= 3000,
+      timeoutMs: 120_000,
+    });
     assert.ok(run1.done, `evidence for all 3000 records (saw ${coverage(run1.events)})`);
     assert.equal(run1.events.length, 3000, 'exactly one evidence per record in a run without crashes');
     for (const e of run1.events) {
@@ -123,12 +149,18 @@ describe('enforcer: evidence completeness on the real broker', { timeout: 300_00
     const keys: string[] = [];
     let token: string | undefined;
     do {
-      const page = await s3.send(new ListObjectsV2Command({ Bucket: 'sf-quarantine', Prefix: prefix, ContinuationToken: token }));
+      const page = await s3.send(
+        new ListObjectsV2Command({ Bucket: 'sf-quarantine', Prefix: prefix, ContinuationToken: token }),
+      );
       keys.push(...(page.Contents ?? []).map((o) => o.Key ?? ''));
       token = page.NextContinuationToken;
     } while (token);
     assert.equal(keys.length, fails.length, 'one quarantine object per FAIL');
-    for (const f of fails) assert.ok(keys.some((k) => k.endsWith(`/${f.source.offset}-${f.evidence_id}.json`)), f.evidence_id);
+    for (const f of fails)
+      assert.ok(
+        keys.some((k) => k.endsWith(`/${f.source.offset}-${f.evidence_id}.json`)),
+        f.evidence_id,
+      );
     const sample = await s3.send(new GetObjectCommand({ Bucket: 'sf-quarantine', Key: keys[0] }));
     assert.equal(sample.ServerSideEncryption, 'AES256', 'quarantine objects are server-side encrypted');
     const body = JSON.parse(await sample.Body!.transformToString());
@@ -141,7 +173,13 @@ describe('enforcer: evidence completeness on the real broker', { timeout: 300_00
     for (const r of second) kinds.set(r.key.toString(), r.kind);
     await produceAll(brokers, raw, second);
     await startEnforcer(t, env, 'enforcer-restarted');
-    const run2 = await readEvidence({ brokers, topic: evidenceTopic, from: fromStart(PARTITIONS), until: (e) => coverage(e) >= 3500, timeoutMs: 120_000 });
+    const run2 = await readEvidence({
+      brokers,
+      topic: evidenceTopic,
+      from: fromStart(PARTITIONS),
+      until: (e) => coverage(e) >= 3500,
+      timeoutMs: 120_000,
+    });
     assert.ok(run2.done, `evidence for all 3500 records after restart (saw ${coverage(run2.events)})`);
     const byOffset = new Map<string, string>();
     let duplicates = 0;
@@ -158,6 +196,7 @@ describe('enforcer: evidence completeness on the real broker', { timeout: 300_00
     t.diagnostic(`after restart: records 3500, evidence ${run2.events.length}, duplicates ${duplicates}`);
     // Every offset of every partition has evidence: no gap.
     const highs2 = await highWatermarks(brokers, raw);
-    for (const [p, h] of highs2) for (let o = 0; o < h; o++) assert.ok(byOffset.has(`${p}/${o}`), `evidence for ${p}/${o}`);
+    for (const [p, h] of highs2)
+      for (let o = 0; o < h; o++) assert.ok(byOffset.has(`${p}/${o}`), `evidence for ${p}/${o}`);
   });
 });

@@ -51,7 +51,13 @@ describe('enforcer: REPUBLISH_PASS_ONLY and ops toggles', { timeout: 240_000 }, 
       SF_CONTROL_PLANE_URL: cp.url,
       SF_POLICY_REFRESH_MS: '500',
     });
-    const ev = await readEvidence({ brokers, topic: evidenceTopic, from: fromStart(3), until: (e) => e.length >= 1000, timeoutMs: 90_000 });
+    const ev = await readEvidence({
+      brokers,
+      topic: evidenceTopic,
+      from: fromStart(3),
+      until: (e) => e.length >= 1000,
+      timeoutMs: 90_000,
+    });
     assert.ok(ev.done, `evidence for 1000 records (saw ${ev.events.length})`);
     const passIds = new Set(ev.events.filter((e) => e.validation.result === 'PASS').map((e) => e.evidence_id));
     const failCount = ev.events.length - passIds.size;
@@ -60,9 +66,21 @@ describe('enforcer: REPUBLISH_PASS_ONLY and ops toggles', { timeout: 240_000 }, 
       assert.equal(e.enforcement?.action, e.validation.result === 'PASS' ? 'REPUBLISHED' : 'NONE');
     }
 
-    const out = await readMessages({ brokers, topic: blessed, from: fromStart(3), until: (m) => m.length >= passIds.size, timeoutMs: 30_000 });
+    const out = await readMessages({
+      brokers,
+      topic: blessed,
+      from: fromStart(3),
+      until: (m) => m.length >= passIds.size,
+      timeoutMs: 30_000,
+    });
     // Give a wrongly republished FAIL a moment to show up before counting.
-    const settled = await readMessages({ brokers, topic: blessed, from: fromStart(3), until: (m) => m.length > passIds.size, timeoutMs: 2000 });
+    const settled = await readMessages({
+      brokers,
+      topic: blessed,
+      from: fromStart(3),
+      until: (m) => m.length > passIds.size,
+      timeoutMs: 2000,
+    });
     assert.equal(settled.messages.length, passIds.size, 'only passing records reach the blessed topic');
     const original = new Map(records.map((r) => [r.key.toString(), r]));
     for (const m of out.messages) {
@@ -80,14 +98,26 @@ describe('enforcer: REPUBLISH_PASS_ONLY and ops toggles', { timeout: 240_000 }, 
     await new Promise((r) => setTimeout(r, 2500));
     const more = [...orders(200, 11, { missing_customer: 0, bad_currency: 0, undeclared_pii: 0, poison: 0 }, 5000)];
     await produceAll(brokers, raw, more);
-    const ev2 = await readEvidence({ brokers, topic: evidenceTopic, from: fromStart(3), until: (e) => e.length >= 1200, timeoutMs: 60_000 });
+    const ev2 = await readEvidence({
+      brokers,
+      topic: evidenceTopic,
+      from: fromStart(3),
+      until: (e) => e.length >= 1200,
+      timeoutMs: 60_000,
+    });
     assert.ok(ev2.done);
     const late = ev2.events.slice(1000) as EvidenceEvent[];
     assert.ok(
       late.every((e) => e.validation.result === 'PASS' && e.enforcement?.action === 'PAUSED'),
       'safe mode: the republish is suppressed and the evidence says so',
     );
-    const after = await readMessages({ brokers, topic: blessed, from: fromStart(3), until: (m) => m.length > passIds.size, timeoutMs: 3000 });
+    const after = await readMessages({
+      brokers,
+      topic: blessed,
+      from: fromStart(3),
+      until: (m) => m.length > passIds.size,
+      timeoutMs: 3000,
+    });
     assert.equal(after.messages.length, passIds.size, 'nothing republished in safe mode');
   });
 });

@@ -7,7 +7,11 @@ describe('kafkaSecurityConfig', () => {
     assert.deepEqual(kafkaSecurityConfig({}), {});
   });
   it('maps SCRAM to sasl_ssl with credentials, and refuses missing ones', () => {
-    const c = kafkaSecurityConfig({ SF_KAFKA_AUTH: 'scram-sha-512', SF_KAFKA_SASL_USERNAME: 'u', SF_KAFKA_SASL_PASSWORD: 'p' });
+    const c = kafkaSecurityConfig({
+      SF_KAFKA_AUTH: 'scram-sha-512',
+      SF_KAFKA_SASL_USERNAME: 'u',
+      SF_KAFKA_SASL_PASSWORD: 'p',
+    });
     assert.equal(c['security.protocol'], 'sasl_ssl');
     assert.equal(c['sasl.mechanisms'], 'SCRAM-SHA-512');
     assert.equal(c['sasl.username'], 'u');
