@@ -10,8 +10,8 @@ const HELP = `Usage: signal-factory apply -f <file|dir> [--dry-run] [--url <cont
 
 Diffs the documents (YAML or JSON; kind: Contract | Policy | Resolution | Ops, spec: ...) against the
 control plane and applies the differences in that order, each pinned with If-Match to the diffed version.
-  -f, --file <path>  a file, or a directory read recursively (*.yaml, *.yml, *.json)
-  --dry-run          print the diff only
+  -f, --file <path>  SF_APPLY_FILE: a file, or a directory read recursively (*.yaml, *.yml, *.json)
+  --dry-run          SF_APPLY_DRY_RUN=1: print the diff only
   --url <url>        SF_CONTROL_PLANE_URL [http://127.0.0.1:8080]
   --token <jwt>      SF_CONTROL_PLANE_TOKEN (mint one with: signal-factory control-plane token)
 Exit codes: 0 ok, 1 a change was refused or failed, 2 usage or invalid input.
@@ -38,6 +38,8 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
+  values.file ??= process.env.SF_APPLY_FILE || undefined;
+  values['dry-run'] ??= process.env.SF_APPLY_DRY_RUN === '1' || process.env.SF_APPLY_DRY_RUN === 'true';
   const url = values.url ?? (process.env.SF_CONTROL_PLANE_URL || 'http://127.0.0.1:8080');
   const token = values.token ?? process.env.SF_CONTROL_PLANE_TOKEN;
   if (!values.file || !token) {
