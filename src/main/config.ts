@@ -21,6 +21,8 @@ export interface EnforcerConfig extends CommonConfig {
   policyRefreshMs: number;
   schemaCacheTtlMs: number;
   shutdownDeadlineMs: number;
+  /** How often enforcer_consumer_lag is refreshed from the broker's high watermarks. */
+  lagRefreshMs: number;
   quarantineUri: string | undefined;
   /** Bounded delivery timeout of the evidence producer (design 7.2). */
   deliveryTimeoutMs: number;
@@ -74,6 +76,7 @@ export function enforcerConfig(): EnforcerConfig {
     policyRefreshMs: env.int('SF_POLICY_REFRESH_MS', 2000, 100),
     schemaCacheTtlMs: env.int('SF_SCHEMA_CACHE_TTL_MS', 120_000, 1000),
     shutdownDeadlineMs: env.int('SF_SHUTDOWN_DEADLINE_MS', 30_000, 100),
+    lagRefreshMs: env.int('SF_LAG_REFRESH_MS', 5000, 100),
     quarantineUri: process.env.SF_QUARANTINE_URI || undefined,
     deliveryTimeoutMs: env.int('SF_EVIDENCE_DELIVERY_TIMEOUT_MS', 120_000, 1000),
     identityKeys: parseKeys(process.env.SF_IDENTITY_KEYS),

@@ -165,7 +165,7 @@ export class Enforcer {
     this.timers.push(
       setInterval(() => this.commitDone(), this.cfg.commitIntervalMs),
       setInterval(() => void this.snapshots.refresh(), this.cfg.policyRefreshMs),
-      setInterval(() => void this.refreshLag(), 5000),
+      setInterval(() => void this.refreshLag(), this.cfg.lagRefreshMs),
     );
     for (const t of this.timers) t.unref();
     this.loopDone = this.loop().catch((e) => {

@@ -108,9 +108,14 @@ export class EnforcerMetrics {
     client.collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 20 });
   }
 
-  cacheLookup(hit: boolean): void {
-    this.lookups++;
-    if (hit) this.hits++;
+  /**
+   * Lookups of the in-memory policy cache: every resolved record's policy (a miss when the
+   * dataset has no policy in the snapshot), every schema lookup (a miss when Glue was asked)
+   * and every change-feed poll (a 304 is a hit).
+   */
+  cacheLookup(hit: boolean, n = 1): void {
+    this.lookups += n;
+    if (hit) this.hits += n;
     this.policyCacheHitRatio.set(this.hits / this.lookups);
   }
 
@@ -123,14 +128,20 @@ export class EnforcerMetrics {
 
   /** Merges one batch's worker-side aggregates. */
   mergeBatch(stats: BatchStats): void {
+    let resolved = 0;
+    let noPolicy = 0;
     for (const key in stats.records) {
       const [topic, dataset, result] = key.split('\u0000');
+      if (dataset) resolved += stats.records[key];
       this.records.inc({ topic, dataset: dataset || UNRESOLVED_DATASET_LABEL, result }, stats.records[key]);
     }
     for (const key in stats.gateFailures) {
       const [gate, reason, dataset] = key.split('\u0000');
+      if (reason === 'POLICY_NOT_FOUND') noPolicy += stats.gateFailures[key];
       this.gateFailures.inc({ gate, reason, dataset: dataset || UNRESOLVED_DATASET_LABEL }, stats.gateFailures[key]);
     }
+    if (resolved > noPolicy) this.cacheLookup(true, resolved - noPolicy);
+    if (noPolicy > 0) this.cacheLookup(false, noPolicy);
     for (const dataset in stats.evalMs) {
       const h = this.evalLatency.labels({ dataset: dataset || UNRESOLVED_DATASET_LABEL });
       for (const ms of stats.evalMs[dataset]) h.observe(ms);
