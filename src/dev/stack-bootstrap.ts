@@ -18,7 +18,8 @@ import {
   PutPublicAccessBlockCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { glueClient, s3Client } from '../common/aws.js';
+import { dynamoClient, glueClient, s3Client } from '../common/aws.js';
+import { createTables } from '../control-plane/store/dynamodb.js';
 import { commonConfig } from '../common/config.js';
 import { ensureTopics, withAdmin } from '../common/kafka-admin.js';
 
@@ -125,13 +126,9 @@ async function main(): Promise<void> {
 
   const store = process.env.SF_POLICY_STORE ?? '';
   if (store.startsWith('dynamodb:')) {
-    // TODO(lead): point at the control plane's exported table bootstrap once it lands.
-    const mod = '../control-plane/store/dynamodb-tables.js';
-    const { createDynamoTables } = (await import(mod)) as {
-      createDynamoTables: (c: typeof cfg, prefix: string) => Promise<string[]>;
-    };
-    const tables = await createDynamoTables(cfg, store.slice('dynamodb:'.length));
-    console.log(`dynamodb: tables ${tables.join(', ')}`);
+    const prefix = store.slice('dynamodb:'.length);
+    await createTables(dynamoClient(cfg), prefix);
+    console.log(`dynamodb: control plane tables with prefix ${prefix}`);
   }
 }
 
