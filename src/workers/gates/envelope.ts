@@ -66,17 +66,30 @@ export function jsonDepthExceeds(bytes: Uint8Array, limit: number): boolean {
   let depth = 0;
   let inString = false;
   for (let i = 0; i < bytes.length; i++) {
-    const c = bytes[i];
+    const k = BYTE_CLASS[bytes[i]];
+    if (k === 0) continue; // most bytes: one table load and one branch
     if (inString) {
-      if (c === 0x5c) i++;
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x7b || c === 0x5b) {
+      if (k === ESC) i++;
+      else if (k === QUOTE) inString = false;
+    } else if (k === QUOTE) inString = true;
+    else if (k === OPEN) {
       if (++depth > limit) return true;
-    } else if (c === 0x7d || c === 0x5d) depth--;
+    } else if (k === CLOSE) depth--;
   }
   return false;
 }
+
+const QUOTE = 1;
+const ESC = 2;
+const OPEN = 3;
+const CLOSE = 4;
+const BYTE_CLASS = new Uint8Array(256);
+BYTE_CLASS[0x22] = QUOTE;
+BYTE_CLASS[0x5c] = ESC;
+BYTE_CLASS[0x7b] = OPEN;
+BYTE_CLASS[0x5b] = OPEN;
+BYTE_CLASS[0x7d] = CLOSE;
+BYTE_CLASS[0x5d] = CLOSE;
 
 export interface Decoded {
   ok: boolean;
