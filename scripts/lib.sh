@@ -2,7 +2,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CACHE="$ROOT/.cache"          # downloads that survive runs (jars, venv, tools); gitignored
-STACK="$ROOT/.stack"          # runtime state of the local stack (data, logs, pids, env); gitignored
+STACK="${SF_STACK_DIR:-$ROOT/.stack}"  # runtime state of the local stack (data, logs, pids, env); gitignored
 mkdir -p "$CACHE" "$STACK"
 
 log() { printf '\033[1;34m[sf]\033[0m %s\n' "$*" >&2; }

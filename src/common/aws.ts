@@ -15,6 +15,8 @@ function base(cfg: Pick<CommonConfig, 'awsEndpoint' | 'awsRegion'>) {
 }
 
 export const dynamoClient = (cfg: Pick<CommonConfig, 'awsEndpoint' | 'awsRegion'>) => new DynamoDBClient(base(cfg));
-export const glueClient = (cfg: Pick<CommonConfig, 'awsEndpoint' | 'awsRegion'>) => new GlueClient(base(cfg));
+// Registry lookups sit on the enforcer's consume path: fail fast, the cache covers outages.
+export const glueClient = (cfg: Pick<CommonConfig, 'awsEndpoint' | 'awsRegion'>) =>
+  new GlueClient({ ...base(cfg), maxAttempts: 2, requestHandler: { connectionTimeout: 1000, requestTimeout: 2500 } });
 export const s3Client = (cfg: Pick<CommonConfig, 'awsEndpoint' | 'awsRegion'>) =>
   new S3Client({ ...base(cfg), forcePathStyle: Boolean(cfg.awsEndpoint) });

@@ -20,6 +20,9 @@ export interface EnforcerConfig extends CommonConfig {
   /** How often the control plane snapshot is polled (ETag, cheap when unchanged). */
   policyRefreshMs: number;
   schemaCacheTtlMs: number;
+  schemaRetryMs: number;
+  /** Where evidence (and republished records) go: a separate cluster is allowed [SF_KAFKA_BROKERS]. */
+  evidenceBrokers: string;
   shutdownDeadlineMs: number;
   /** How often enforcer_consumer_lag is refreshed from the broker's high watermarks. */
   lagRefreshMs: number;
@@ -61,8 +64,10 @@ export function enforcerConfig(): EnforcerConfig {
   const reset = env.str('SF_ENFORCER_OFFSET_RESET', 'latest');
   if (reset !== 'latest' && reset !== 'earliest')
     throw new ConfigError('SF_ENFORCER_OFFSET_RESET must be latest or earliest');
+  const common = commonConfig();
   return {
-    ...commonConfig(),
+    ...common,
+    evidenceBrokers: env.str('SF_EVIDENCE_BROKERS', common.brokers),
     topics: parseTopics(process.env.SF_ENFORCER_TOPICS),
     groupId: env.str('SF_ENFORCER_GROUP_ID', 'signal-factory-enforcer'),
     workers: env.int('SF_WORKERS', defaultWorkers(), 1),
@@ -75,6 +80,7 @@ export function enforcerConfig(): EnforcerConfig {
     commitIntervalMs: env.int('SF_ENFORCER_COMMIT_INTERVAL_MS', 1000, 10),
     policyRefreshMs: env.int('SF_POLICY_REFRESH_MS', 2000, 100),
     schemaCacheTtlMs: env.int('SF_SCHEMA_CACHE_TTL_MS', 120_000, 1000),
+    schemaRetryMs: env.int('SF_SCHEMA_RETRY_MS', 5000, 100),
     shutdownDeadlineMs: env.int('SF_SHUTDOWN_DEADLINE_MS', 30_000, 100),
     lagRefreshMs: env.int('SF_LAG_REFRESH_MS', 5000, 100),
     quarantineUri: process.env.SF_QUARANTINE_URI || undefined,

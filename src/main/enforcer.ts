@@ -114,6 +114,7 @@ export class Enforcer {
       token: cfg.controlPlaneToken,
       identityKeys: cfg.identityKeys,
       registry: new SchemaRegistryCache(glueClient(cfg), cfg.glueRegistry, cfg.schemaCacheTtlMs),
+      schemaRetryMs: cfg.schemaRetryMs,
       metrics: this.metrics,
       log,
     });
@@ -122,7 +123,7 @@ export class Enforcer {
       { onAssign: (p) => this.onAssign(p), onRevoke: (p) => this.onRevoke(p) },
       log,
     );
-    this.sender = new KafkaSender(cfg.brokers, cfg.deliveryTimeoutMs, this.metrics, log);
+    this.sender = new KafkaSender(cfg.evidenceBrokers, cfg.deliveryTimeoutMs, this.metrics, log);
     this.pool = new GatePool(cfg.workers, 30_000, log);
     this.quarantine = cfg.quarantineUri
       ? new Quarantine(
@@ -183,7 +184,9 @@ export class Enforcer {
   private onRevoke(parts: TopicPartition[]): void {
     // Commit what is done before the partitions go; later completions are ignored.
     try {
-      this.consumer.commit(this.tracker.takeCommits(), true);
+      const commits = this.tracker.takeCommits();
+      this.log.debug({ commits: commits.map((c) => `${c.topic}[${c.partition}]@${c.offset}`) }, 'commit on revoke');
+      this.consumer.commit(commits, true);
     } catch (e) {
       this.log.warn({ err: (e as Error).message }, 'commit on revoke failed');
     }
@@ -196,6 +199,7 @@ export class Enforcer {
   private commitDone(sync = false): void {
     const commits = this.tracker.takeCommits();
     if (commits.length === 0) return;
+    this.log.debug({ commits: commits.map((c) => `${c.topic}[${c.partition}]@${c.offset}`) }, 'commit');
     try {
       this.consumer.commit(commits, sync);
     } catch (e) {

@@ -29,8 +29,10 @@ export class PolicySnapshots {
   private etag: string | undefined;
   private haveControlPlane = false;
   private lastConfirmedAt = 0;
-  private readonly unavailable = new Set<string>();
+  /** Schema ids that could not be fetched, with when they were last tried. */
+  private readonly unavailable = new Map<string, number>();
   private readonly known = new Set<string>();
+  private registryDownUntil = 0;
   private version = 0;
   private current: { version: number; buffer: SharedArrayBuffer } | undefined;
   private dirty = true;
@@ -43,6 +45,8 @@ export class PolicySnapshots {
       token: string | undefined;
       identityKeys: Record<string, string>;
       registry: SchemaRegistryCache;
+      /** How long a failed schema id waits before a batch asks the registry again. */
+      schemaRetryMs: number;
       metrics: EnforcerMetrics;
       log: Logger;
     },
@@ -131,9 +135,17 @@ export class PolicySnapshots {
     return ids;
   }
 
-  /** Makes sure the given schema ids / version ids are cached (or marked unavailable). */
+  /**
+   * Makes sure the given schema ids / version ids are cached, or marked unavailable. After a
+   * registry failure the registry is not asked again for `schemaRetryMs` (a circuit), so an
+   * outage costs the consume loop one timeout per interval, not one per batch.
+   */
   async ensureSchemas(ids: Iterable<string>): Promise<void> {
     for (const id of ids) {
+      if (Date.now() < this.registryDownUntil && !this.known.has(id)) {
+        this.markUnavailable(id, 'circuit open');
+        continue;
+      }
       const r = await this.opts.registry.get(id);
       this.opts.metrics.cacheLookup(r.ok && r.cached);
       if (r.ok) {
@@ -143,24 +155,29 @@ export class PolicySnapshots {
           this.dirty = true;
         }
         if (!r.cached || this.unavailable.delete(id)) this.dirty = true;
-      } else if (!this.unavailable.has(id)) {
-        this.unavailable.add(id);
-        this.dirty = true;
-        this.opts.log.warn({ schema: id, err: r.error }, 'schema registry unavailable and nothing cached');
+      } else {
+        this.registryDownUntil = Date.now() + this.opts.schemaRetryMs;
+        this.markUnavailable(id, r.error);
       }
     }
   }
 
-  /** Forget unavailable markers so the next batch retries the registry. */
-  retryUnavailable(): void {
-    if (this.unavailable.size > 0) {
-      this.unavailable.clear();
+  private markUnavailable(id: string, reason: string): void {
+    if (!this.unavailable.has(id)) {
       this.dirty = true;
+      this.opts.log.warn({ schema: id, err: reason }, 'schema registry unavailable and nothing cached');
     }
+    this.unavailable.set(id, Date.now());
   }
 
+  /**
+   * True when a batch need not ask the registry for this id: it is cached, or it failed
+   * recently (retried after the retry interval, so recovery needs no restart).
+   */
   isKnownSchema(id: string): boolean {
-    return this.known.has(id) || this.unavailable.has(id);
+    if (this.known.has(id)) return true;
+    const failedAt = this.unavailable.get(id);
+    return failedAt !== undefined && Date.now() - failedAt < this.opts.schemaRetryMs;
   }
 
   /** The current snapshot as a SharedArrayBuffer; rebuilt only when something changed. */
@@ -173,7 +190,7 @@ export class PolicySnapshots {
         resolution: this.cp.resolution,
         contracts: this.cp.contracts,
         schemas: this.opts.registry.all(),
-        unavailable_schemas: [...this.unavailable],
+        unavailable_schemas: [...this.unavailable.keys()],
         ops: this.cp.ops,
         identity_keys: this.opts.identityKeys,
       };
