@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import swagger from '@fastify/swagger';
 import { registerAjvFormats, type TypeBoxTypeProvider, TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type RawServerDefault } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyReply, type RawServerDefault } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../common/logger.js';
 import type { Authenticator } from './auth.js';
@@ -33,6 +33,9 @@ export interface AppDeps {
   registry?: Registry;
   bodyLimit?: number;
 }
+
+/** Longest raw path parameter: a 300-character id fully percent-encoded, with room to spare. */
+export const MAX_PARAM_LENGTH = 1024;
 
 const FASTIFY_CODES: Record<string, ApiError['code']> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
@@ -91,6 +94,14 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const app = Fastify<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger>({
     ...(deps.logger ? { loggerInstance: deps.logger as FastifyBaseLogger } : { logger: false }),
     bodyLimit: deps.bodyLimit ?? 1024 * 1024,
+    // fastify's default (100) is below the models' own limits (URN 256, contract id 300 characters,
+    // each up to 3x longer percent-encoded): valid ids were refused with a bare 414.
+    maxParamLength: MAX_PARAM_LENGTH,
+    // Router-level rejections (a param beyond that, a bad %-escape) bypass setErrorHandler: give
+    // them the error envelope and a stable code too.
+    frameworkErrors: (err, _req, reply) => {
+      (reply as FastifyReply).code(400).send(new ApiError('MALFORMED_REQUEST', err.message).toBody());
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
   // Response schemas document the API; plain JSON.stringify serialises (nothing silently dropped).
