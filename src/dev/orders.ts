@@ -107,3 +107,6 @@ export function* orders(count: number, seed = 42, mix: Mix = DEFAULT_MIX, start 
   const rand = rng(seed + start);
   for (let i = start; i < start + count; i++) yield orderRecord(i, rand, mix);
 }
+
+/** The perf suite's mix (issue 8): ~5% contract violations, ~1% undeclared PII, ~0.1% poison. */
+export const PERF_MIX: Mix = { missing_customer: 0.03, bad_currency: 0.02, undeclared_pii: 0.01, poison: 0.001 };

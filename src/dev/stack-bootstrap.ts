@@ -19,9 +19,9 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { dynamoClient, glueClient, s3Client } from '../common/aws.js';
-import { createTables } from '../control-plane/store/dynamodb.js';
 import { commonConfig } from '../common/config.js';
 import { ensureTopics, withAdmin } from '../common/kafka-admin.js';
+import { createTables } from '../control-plane/store/dynamodb.js';
 
 export const DEMO_TOPICS = [
   { topic: 'raw.orders.events', numPartitions: 12 },

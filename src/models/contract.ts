@@ -10,9 +10,7 @@ export const ContractField = Type.Object(
   {
     path: Type.String({ pattern: '^[A-Za-z0-9_$-]+(\\[\\])?(\\.[A-Za-z0-9_$-]+(\\[\\])?)*$', maxLength: 256 }),
     required: Type.Optional(Type.Boolean()),
-    type: Type.Optional(
-      Type.Enum(['string', 'number', 'integer', 'boolean', 'object', 'array'] as const),
-    ),
+    type: Type.Optional(Type.Enum(['string', 'number', 'integer', 'boolean', 'object', 'array'] as const)),
     enum: Type.Optional(Type.Array(Type.Union([Type.String(), Type.Number(), Type.Boolean()]), { minItems: 1 })),
     minimum: Type.Optional(Type.Number()),
     maximum: Type.Optional(Type.Number()),
@@ -20,9 +18,7 @@ export const ContractField = Type.Object(
     pattern: Type.Optional(Type.String({ maxLength: 512 })),
     min_length: Type.Optional(Type.Integer({ minimum: 0 })),
     max_length: Type.Optional(Type.Integer({ minimum: 0 })),
-    format: Type.Optional(
-      Type.Enum(['date-time', 'date', 'email', 'uuid', 'uri', 'ipv4', 'ipv6'] as const),
-    ),
+    format: Type.Optional(Type.Enum(['date-time', 'date', 'email', 'uuid', 'uri', 'ipv4', 'ipv6'] as const)),
     /** PII classes this field may lawfully carry. */
     pii: Type.Optional(Type.Array(PiiClassSchema, { uniqueItems: true })),
   },

@@ -15,7 +15,12 @@ export async function ordersDataset(
   const urn = `urn:dp:orders:${unique('ds').replace(/\./g, '-')}`;
   const contractId = `dc:${unique('orders').replace(/\./g, '-')}:3`;
   await cp.put(`/v1/contracts/${contractId}`, { ...example('contract.json'), contract_id: contractId });
-  await cp.put(`/v1/datasets/${urn}/policy`, { ...example('policy.json'), dataset_urn: urn, contract_id: contractId, ...policy });
+  await cp.put(`/v1/datasets/${urn}/policy`, {
+    ...example('policy.json'),
+    dataset_urn: urn,
+    contract_id: contractId,
+    ...policy,
+  });
   await cp.put(`/v1/datasets/${urn}/resolution`, {
     rules: [{ source_type: 'TOPIC', source_value: rawTopic, dataset_urn: urn, resolution_confidence: 'HIGH' }],
   });
@@ -23,7 +28,8 @@ export async function ordersDataset(
 }
 
 /** Distinct raw (partition, offset) pairs covered by evidence. */
-export const coverage = (events: EvidenceEvent[]) => new Set(events.map((e) => `${e.source.partition}/${e.source.offset}`)).size;
+export const coverage = (events: EvidenceEvent[]) =>
+  new Set(events.map((e) => `${e.source.partition}/${e.source.offset}`)).size;
 
 /** Counts repeats and checks every repeat carries the same evidence_id. */
 export function duplicates(events: EvidenceEvent[]): { count: number; mismatched: string[] } {

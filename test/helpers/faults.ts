@@ -5,7 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server, type Socket, connect } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
@@ -24,8 +24,14 @@ export async function dedicatedBroker(t: TestContext): Promise<DedicatedBroker> 
   const dir = mkdtempSync(join(tmpdir(), 'sf-broker-'));
   const kafkaPort = await freePort();
   const controllerPort = await freePort();
-  const env = { ...process.env, SF_STACK_DIR: dir, SF_STACK_KAFKA_PORT: String(kafkaPort), SF_STACK_CONTROLLER_PORT: String(controllerPort) };
-  const stack = (cmd: string) => run('bash', [join(REPO_ROOT, 'scripts', 'stack'), cmd], { env, timeout: 120_000 }).then(() => undefined);
+  const env = {
+    ...process.env,
+    SF_STACK_DIR: dir,
+    SF_STACK_KAFKA_PORT: String(kafkaPort),
+    SF_STACK_CONTROLLER_PORT: String(controllerPort),
+  };
+  const stack = (cmd: string) =>
+    run('bash', [join(REPO_ROOT, 'scripts', 'stack'), cmd], { env, timeout: 120_000 }).then(() => undefined);
   await stack('kafka-up');
   t.after(async () => {
     await stack('kafka-down');

@@ -5,7 +5,8 @@ export function metricValues(text: string, name: string, labels: Record<string, 
   const out: number[] = [];
   for (const line of text.split('\n')) {
     if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) out.push(Number(line.slice(line.lastIndexOf(' ') + 1)));
+    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`)))
+      out.push(Number(line.slice(line.lastIndexOf(' ') + 1)));
   }
   return out;
 }

@@ -29,7 +29,8 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
   const out: number[] = [];
   for (const line of text.split('\n')) {
     if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) out.push(Number(line.slice(line.lastIndexOf(' ') + 1)));
+    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`)))
+      out.push(Number(line.slice(line.lastIndexOf(' ') + 1)));
   }
   return out;
 }
@@ -39,7 +40,12 @@ async function setupDataset(t: Parameters<typeof startControlPlane>[0], raw: str
   const urn = `urn:dp:orders:${unique('obs').replace(/\./g, '-')}`;
   const contractId = `dc:${unique('orders-obs').replace(/\./g, '-')}:3`;
   await cp.put(`/v1/contracts/${contractId}`, { ...example('contract.json'), contract_id: contractId });
-  await cp.put(`/v1/datasets/${urn}/policy`, { ...example('policy.json'), dataset_urn: urn, contract_id: contractId, enforcement_mode: 'ALERT_ONLY' });
+  await cp.put(`/v1/datasets/${urn}/policy`, {
+    ...example('policy.json'),
+    dataset_urn: urn,
+    contract_id: contractId,
+    enforcement_mode: 'ALERT_ONLY',
+  });
   await cp.put(`/v1/datasets/${urn}/resolution`, {
     rules: [{ source_type: 'TOPIC', source_value: raw, dataset_urn: urn, resolution_confidence: 'HIGH' }],
   });
@@ -58,7 +64,12 @@ describe('enforcer observability on the real broker', { timeout: 240_000 }, () =
     const { cp, urn } = await setupDataset(t, raw);
     const records = [...orders(2000, 3)];
     // Canary PII in an undeclared field: detected, reported by path and class, never echoed.
-    const canary = { ...records[0], value: Buffer.from(JSON.stringify({ ...JSON.parse(records[0].value!.toString()), notes: `${CANARY_EMAIL} ${CANARY_CARD}` })) };
+    const canary = {
+      ...records[0],
+      value: Buffer.from(
+        JSON.stringify({ ...JSON.parse(records[0].value!.toString()), notes: `${CANARY_EMAIL} ${CANARY_CARD}` }),
+      ),
+    };
     records[0] = canary;
     await produceAll(brokers, raw, records);
     const enforcer = await startEnforcer(t, {
@@ -69,7 +80,13 @@ describe('enforcer observability on the real broker', { timeout: 240_000 }, () =
       SF_LAG_REFRESH_MS: '300',
       SF_LOG_LEVEL: 'debug',
     });
-    const ev = await readEvidence({ brokers, topic: evidenceTopic, from: fromStart(4), until: (e) => e.length >= 2000, timeoutMs: 90_000 });
+    const ev = await readEvidence({
+      brokers,
+      topic: evidenceTopic,
+      from: fromStart(4),
+      until: (e) => e.length >= 2000,
+      timeoutMs: 90_000,
+    });
     assert.ok(ev.done);
 
     // Scrape until the lag gauges settle at 0 on every partition.
@@ -85,22 +102,42 @@ describe('enforcer observability on the real broker', { timeout: 240_000 }, () =
     const total = sample(text, 'enforcer_records_total', { topic: raw }).reduce((a, b) => a + b, 0);
     assert.equal(total, 2000, 'records_total equals the records produced');
     const pass = sample(text, 'enforcer_records_total', { topic: raw, dataset: urn, result: 'PASS' })[0];
-    assert.equal(pass, ev.events.filter((e) => e.validation.result === 'PASS').length, 'PASS count matches the evidence');
-    const contractFailures = sample(text, 'enforcer_gate_failures_total', { gate: 'CONTRACT', reason: 'MISSING_FIELD', dataset: urn })[0];
+    assert.equal(
+      pass,
+      ev.events.filter((e) => e.validation.result === 'PASS').length,
+      'PASS count matches the evidence',
+    );
+    const contractFailures = sample(text, 'enforcer_gate_failures_total', {
+      gate: 'CONTRACT',
+      reason: 'MISSING_FIELD',
+      dataset: urn,
+    })[0];
     assert.ok(contractFailures > 0, 'gate failures are labelled by gate, reason code base and dataset');
     assert.ok(!text.includes('MISSING_FIELD:'), 'no field paths in metric labels (bounded cardinality)');
-    assert.equal(sample(text, 'enforcer_eval_latency_ms_count', { dataset: urn })[0], 2000 - sample(text, 'enforcer_records_total', { dataset: 'unresolved' }).reduce((a, b) => a + b, 0));
+    assert.equal(
+      sample(text, 'enforcer_eval_latency_ms_count', { dataset: urn })[0],
+      2000 - sample(text, 'enforcer_records_total', { dataset: 'unresolved' }).reduce((a, b) => a + b, 0),
+    );
     assert.ok(text.includes('# TYPE enforcer_evidence_emit_errors_total counter'));
     const ratio = sample(text, 'policy_cache_hit_ratio')[0];
     assert.ok(ratio > 0 && ratio <= 1, `policy_cache_hit_ratio ${ratio}`);
-    assert.equal(sample(text, 'enforcer_evidence_latency_ms_count', { dataset: urn })[0], 2000, 'evidence latency observed per record');
+    assert.equal(
+      sample(text, 'enforcer_evidence_latency_ms_count', { dataset: urn })[0],
+      2000,
+      'evidence latency observed per record',
+    );
     assert.equal(sample(text, 'enforcer_raw_records_observed_total', { topic: raw })[0], 2000);
     assert.equal(sample(text, 'signal_factory_dataset_info', { dataset: urn, tier: 'TIER_1' })[0], 1);
-    t.diagnostic(`records_total ${total}, PASS ${pass}, CONTRACT/MISSING_FIELD ${contractFailures}, cache hit ratio ${ratio.toFixed(3)}`);
+    t.diagnostic(
+      `records_total ${total}, PASS ${pass}, CONTRACT/MISSING_FIELD ${contractFailures}, cache hit ratio ${ratio.toFixed(3)}`,
+    );
 
     // The canary: detected by path and class, absent from evidence, metrics and logs.
     const canaryEvidence = ev.events.find((e) => e.source.key === canary.key.toString())!;
-    assert.ok(canaryEvidence.pii_findings?.some((f) => f.path === 'notes' && f.class === 'EMAIL'), JSON.stringify(canaryEvidence.pii_findings));
+    assert.ok(
+      canaryEvidence.pii_findings?.some((f) => f.path === 'notes' && f.class === 'EMAIL'),
+      JSON.stringify(canaryEvidence.pii_findings),
+    );
     await enforcer.stop('SIGTERM');
     const logs = readFileSync(enforcer.logFile, 'utf8');
     assert.ok(logs.length > 0, 'the enforcer logged something');
@@ -110,7 +147,10 @@ describe('enforcer observability on the real broker', { timeout: 240_000 }, () =
       ['logs', logs],
     ] as const) {
       assert.ok(!body.includes(CANARY_EMAIL), `canary email absent from ${where}`);
-      assert.ok(!body.includes(CANARY_CARD) && !body.includes(CANARY_CARD.replace(/ /g, '')), `canary card absent from ${where}`);
+      assert.ok(
+        !body.includes(CANARY_CARD) && !body.includes(CANARY_CARD.replace(/ /g, '')),
+        `canary card absent from ${where}`,
+      );
     }
     // Every log line is JSON with the fields SREs filter on.
     for (const line of logs.split('\n').filter((l) => l.startsWith('{'))) {
@@ -150,7 +190,13 @@ describe('enforcer observability on the real broker', { timeout: 240_000 }, () =
     const enforcer = new Enforcer(cfg, createLogger('enforcer-test', 'warn'), provider.getTracer('test'));
     t.after(() => enforcer.stop());
     await enforcer.start();
-    const ev = await readEvidence({ brokers, topic: evidenceTopic, from: fromStart(1), until: (e) => e.length >= 1, timeoutMs: 60_000 });
+    const ev = await readEvidence({
+      brokers,
+      topic: evidenceTopic,
+      from: fromStart(1),
+      until: (e) => e.length >= 1,
+      timeoutMs: 60_000,
+    });
     assert.ok(ev.done);
     for (let i = 0; i < 40 && !exporter.getFinishedSpans().some((s) => s.name === 'enforcer.emit.evidence'); i++) {
       await new Promise((r) => setTimeout(r, 100));
@@ -165,7 +211,10 @@ describe('enforcer observability on the real broker', { timeout: 240_000 }, () =
       'enforcer.validate.schema',
     ]);
     const root = spans.find((s) => s.name === 'enforcer.consume')!;
-    assert.ok(spans.every((s) => s.spanContext().traceId === traceId), 'every span joins the incoming trace');
+    assert.ok(
+      spans.every((s) => s.spanContext().traceId === traceId),
+      'every span joins the incoming trace',
+    );
     assert.equal(root.parentSpanContext?.spanId, parentSpan, 'consume is a child of the producer span');
     for (const s of spans) {
       assert.equal(s.attributes.dataset_urn, urn, s.name);
@@ -174,6 +223,10 @@ describe('enforcer observability on the real broker', { timeout: 240_000 }, () =
       assert.equal(s.attributes.failed_gate, '', s.name);
       assert.equal(s.attributes.identity_confidence, 'MEDIUM', s.name);
     }
-    assert.deepEqual(ev.events[0].otel, { trace_id: traceId, span_id: root.spanContext().spanId }, 'evidence names the trace');
+    assert.deepEqual(
+      ev.events[0].otel,
+      { trace_id: traceId, span_id: root.spanContext().spanId },
+      'evidence names the trace',
+    );
   });
 });

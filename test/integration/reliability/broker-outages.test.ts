@@ -58,10 +58,18 @@ describe('reliability: broker outages', { timeout: 600_000 }, () => {
     await broker.start();
     // Records produced after the restart must flow too: the enforcer reconnected by itself.
     await produceAll(broker.brokers, raw, orders(5000, 5, undefined, 20_000));
-    const run = await readEvidence({ brokers: broker.brokers, topic: evidenceTopic, from: fromStart(4), until: (e) => coverage(e) >= 25_000, timeoutMs: 240_000 });
+    const run = await readEvidence({
+      brokers: broker.brokers,
+      topic: evidenceTopic,
+      from: fromStart(4),
+      until: (e) => coverage(e) >= 25_000,
+      timeoutMs: 240_000,
+    });
     const gaps = missing(run.events, await ends(broker.brokers, raw));
     const dups = duplicates(run.events);
-    t.diagnostic(`records produced 25000, evidence seen ${run.events.length}, missing ${gaps.length}, duplicates ${dups.count}`);
+    t.diagnostic(
+      `records produced 25000, evidence seen ${run.events.length}, missing ${gaps.length}, duplicates ${dups.count}`,
+    );
     assert.deepEqual(gaps.slice(0, 10), []);
     assert.deepEqual(dups.mismatched, []);
   });
@@ -87,7 +95,13 @@ describe('reliability: broker outages', { timeout: 600_000 }, () => {
       SF_EVIDENCE_DELIVERY_TIMEOUT_MS: '5000',
     });
     await produceAll(brokers, raw, orders(1000, 8));
-    await readEvidence({ brokers: bus.brokers, topic: evidenceTopic, from: fromStart(4), until: (e) => coverage(e) >= 1000, timeoutMs: 60_000 });
+    await readEvidence({
+      brokers: bus.brokers,
+      topic: evidenceTopic,
+      from: fromStart(4),
+      until: (e) => coverage(e) >= 1000,
+      timeoutMs: 60_000,
+    });
 
     await bus.stop();
     await produceAll(brokers, raw, orders(30_000, 8, undefined, 1000));
@@ -107,10 +121,16 @@ describe('reliability: broker outages', { timeout: 600_000 }, () => {
     assert.ok(committedTotal <= 1000 + 0, `nothing committed beyond records with evidence (${committedTotal})`);
     const peakRss = Math.max(...rssSamples);
     assert.ok(peakRss < 400 * 1024 * 1024, `RSS ${Math.round(peakRss / 1048576)} MB stays bounded`);
-    assert.ok(await metricSum(enforcer.url, 'enforcer_evidence_emit_errors_total') >= 0);
+    assert.ok((await metricSum(enforcer.url, 'enforcer_evidence_emit_errors_total')) >= 0);
 
     await bus.start();
-    const run = await readEvidence({ brokers: bus.brokers, topic: evidenceTopic, from: fromStart(4), until: (e) => coverage(e) >= 31_000, timeoutMs: 300_000 });
+    const run = await readEvidence({
+      brokers: bus.brokers,
+      topic: evidenceTopic,
+      from: fromStart(4),
+      until: (e) => coverage(e) >= 31_000,
+      timeoutMs: 300_000,
+    });
     const gaps = missing(run.events, await ends(brokers, raw));
     const emitErrors = await metricSum(enforcer.url, 'enforcer_evidence_emit_errors_total');
     t.diagnostic(

@@ -47,9 +47,18 @@ describe('reliability: crash', { timeout: 600_000 }, () => {
     assert.ok(atKill < N, `killed mid-run (after ${atKill} records)`);
 
     await startEnforcer(t, env, 'crash-restarted');
-    const run = await readEvidence({ brokers, topic: evidenceTopic, from: fromStart(PARTITIONS), until: (e) => coverage(e) >= N, timeoutMs: 300_000 });
+    const run = await readEvidence({
+      brokers,
+      topic: evidenceTopic,
+      from: fromStart(PARTITIONS),
+      until: (e) => coverage(e) >= N,
+      timeoutMs: 300_000,
+    });
     const ends = new Map(
-      (await withAdmin(brokers, (a) => a.fetchTopicOffsets(raw))).map((p: { partition: number; high: string }) => [p.partition, Number(p.high)]),
+      (await withAdmin(brokers, (a) => a.fetchTopicOffsets(raw))).map((p: { partition: number; high: string }) => [
+        p.partition,
+        Number(p.high),
+      ]),
     );
     const gaps = missing(run.events, ends);
     const dups = duplicates(run.events);

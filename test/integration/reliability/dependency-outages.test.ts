@@ -84,7 +84,10 @@ describe('reliability: dependency outages', { timeout: 400_000 }, () => {
     let mark = await endOffsets(brokers, evidenceTopic);
     await produceAll(brokers, raw, wire(v1.SchemaVersionId!, 50, 0));
     const warm = await readNew(brokers, evidenceTopic, mark, 50);
-    assert.ok(warm.every((e) => e.validation.result === 'PASS'), `warm-up passes: ${[...schemaCodes(warm)]}`);
+    assert.ok(
+      warm.every((e) => e.validation.result === 'PASS'),
+      `warm-up passes: ${[...schemaCodes(warm)]}`,
+    );
 
     await moto.cut();
     await new Promise((r) => setTimeout(r, 1500)); // past the cache TTL: last-known-good now
@@ -93,9 +96,16 @@ describe('reliability: dependency outages', { timeout: 400_000 }, () => {
     const during = await readNew(brokers, evidenceTopic, mark, 100);
     const cached = during.filter((e) => (e.source.key ?? '') < 'o-1000200');
     const uncached = during.filter((e) => (e.source.key ?? '') >= 'o-1000200');
-    assert.ok(cached.every((e) => e.validation.result === 'PASS'), `cached schema keeps validating: ${[...schemaCodes(cached)]}`);
     assert.ok(
-      uncached.every((e) => e.validation.failed_gates.includes('SCHEMA') && e.validation.reason_codes.includes('SCHEMA_REGISTRY_UNAVAILABLE')),
+      cached.every((e) => e.validation.result === 'PASS'),
+      `cached schema keeps validating: ${[...schemaCodes(cached)]}`,
+    );
+    assert.ok(
+      uncached.every(
+        (e) =>
+          e.validation.failed_gates.includes('SCHEMA') &&
+          e.validation.reason_codes.includes('SCHEMA_REGISTRY_UNAVAILABLE'),
+      ),
       `uncached schema: ${[...schemaCodes(uncached)]}`,
     );
 
@@ -107,7 +117,10 @@ describe('reliability: dependency outages', { timeout: 400_000 }, () => {
     t.diagnostic(
       `registry down: ${cached.length} cached-schema records PASS, ${uncached.length} uncached -> SCHEMA_REGISTRY_UNAVAILABLE; after recovery ${after.filter((e) => e.validation.result === 'PASS').length}/50 PASS`,
     );
-    assert.ok(after.every((e) => e.validation.result === 'PASS'), `recovered without restart: ${[...schemaCodes(after)]}`);
+    assert.ok(
+      after.every((e) => e.validation.result === 'PASS'),
+      `recovered without restart: ${[...schemaCodes(after)]}`,
+    );
   });
 
   it('runs on last-known-good policies while the control plane is unreachable, and picks up changes after', async (t) => {
@@ -140,7 +153,10 @@ describe('reliability: dependency outages', { timeout: 400_000 }, () => {
       if (ready === 200) await new Promise((r) => setTimeout(r, 250));
     }
     assert.equal(ready, 503, 'readiness reflects the degradation');
-    assert.ok(reasons.some((r) => r.includes('control plane unreachable')), reasons.join('; '));
+    assert.ok(
+      reasons.some((r) => r.includes('control plane unreachable')),
+      reasons.join('; '),
+    );
 
     let mark = await endOffsets(brokers, evidenceTopic);
     await produceAll(brokers, raw, orders(100, 4, bad));
@@ -161,7 +177,12 @@ describe('reliability: dependency outages', { timeout: 400_000 }, () => {
     mark = await endOffsets(brokers, evidenceTopic);
     await produceAll(brokers, raw, orders(100, 4, bad, 1000));
     const after = await readNew(brokers, evidenceTopic, mark, 100);
-    t.diagnostic(`control plane cut: ${lkg.length} records judged on last-known-good; after recovery ${after.filter((e) => e.validation.result === 'PASS').length}/100 PASS with CONTRACT disabled`);
-    assert.ok(after.every((e) => e.validation.result === 'PASS'), 'the change made meanwhile is applied');
+    t.diagnostic(
+      `control plane cut: ${lkg.length} records judged on last-known-good; after recovery ${after.filter((e) => e.validation.result === 'PASS').length}/100 PASS with CONTRACT disabled`,
+    );
+    assert.ok(
+      after.every((e) => e.validation.result === 'PASS'),
+      'the change made meanwhile is applied',
+    );
   });
 });
