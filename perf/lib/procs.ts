@@ -1,0 +1,164 @@
+/**
+ * The processes under test and what we sample from them: the enforcer (the shipped
+ * `signal-factory enforcer`, through src/dev/services.ts) and the passthrough baseline
+ * (dist/perf/baseline.js), both real child processes; RSS and CPU per thread from /proc,
+ * event-loop delay from their /metrics.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createWriteStream, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { request } from 'undici';
+import { freePort, type Service, startService, waitReady } from '../../src/dev/services.js';
+
+export type Kind = 'baseline' | 'enforcer';
+
+const BASELINE_JS = join(dirname(fileURLToPath(import.meta.url)), '..', 'baseline.js');
+
+/** Every process started by the suite, so a failure or ^C still stops them all. */
+const live = new Set<Service>();
+
+export async function stopAll(): Promise<void> {
+  await Promise.all([...live].map((s) => s.stop('SIGKILL').catch(() => undefined)));
+  live.clear();
+}
+
+export async function startProcess(
+  kind: Kind,
+  name: string,
+  env: Record<string, string>,
+  logDir: string,
+): Promise<Service> {
+  const port = await freePort();
+  const fullEnv = { SF_ENFORCER_HTTP_PORT: String(port), SF_ENFORCER_OFFSET_RESET: 'earliest', ...env };
+  let svc: Service;
+  if (kind === 'enforcer') {
+    svc = await startService({
+      name,
+      command: 'enforcer',
+      env: fullEnv,
+      port,
+      logDir,
+      readyTimeoutMs: 90_000,
+    });
+  } else {
+    mkdirSync(logDir, { recursive: true });
+    const logFile = join(logDir, `${name}.log`);
+    const out = createWriteStream(logFile, { flags: 'a' });
+    const child = spawn(process.execPath, [BASELINE_JS], {
+      env: { ...process.env, ...fullEnv },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout?.pipe(out);
+    child.stderr?.pipe(out);
+    const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      child.kill(signal);
+      const [code] = (await once(child, 'exit')) as [number | null];
+      return code;
+    };
+    svc = { name, url: `http://127.0.0.1:${port}`, child, logFile, stop };
+    try {
+      await waitReady(`${svc.url}/readyz`, 60_000, child);
+    } catch (e) {
+      await stop('SIGKILL');
+      throw new Error(`${name} did not become ready (${(e as Error).message}); see ${logFile}`);
+    }
+  }
+  live.add(svc);
+  const stop = svc.stop;
+  svc.stop = async (signal) => {
+    live.delete(svc);
+    return stop(signal);
+  };
+  return svc;
+}
+
+const TICK = 100; // USER_HZ on Linux
+
+export interface ProcSample {
+  /** Current and peak (VmHWM) resident set, bytes. */
+  rss: number;
+  hwm: number;
+  /** CPU seconds: all threads, the main (JS) thread, librdkafka's threads, the rest (gate workers, GC, libuv). */
+  cpu: number;
+  main: number;
+  rdkafka: number;
+  other: number;
+}
+
+function statCpu(path: string): number {
+  const s = readFileSync(path, 'utf8');
+  const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+  // Fields 14 and 15 (utime, stime) of proc(5); f[0] is field 3.
+  return (Number(f[11]) + Number(f[12])) / TICK;
+}
+
+/** CPU and memory of a live process from /proc (Linux). */
+export function sample(pid: number): ProcSample {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0) * 1024;
+  let main = 0;
+  let rdkafka = 0;
+  let other = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const cpu = statCpu(`/proc/${pid}/task/${tid}/stat`);
+      const comm = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+      if (tid === String(pid)) main += cpu;
+      else if (comm.startsWith('rdk:')) rdkafka += cpu;
+      else other += cpu;
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  // Threads that ended are only in the process total.
+  const cpu = statCpu(`/proc/${pid}/stat`);
+  return { rss: kb('VmRSS'), hwm: kb('VmHWM'), cpu, main, rdkafka, other: Math.max(other, cpu - main - rdkafka) };
+}
+
+export function delta(a: ProcSample, b: ProcSample): ProcSample {
+  return {
+    rss: b.rss,
+    hwm: b.hwm,
+    cpu: b.cpu - a.cpu,
+    main: b.main - a.main,
+    rdkafka: b.rdkafka - a.rdkafka,
+    other: b.other - a.other,
+  };
+}
+
+/** A Prometheus text exposition as name{labels} -> value (labels kept verbatim). */
+export async function scrape(url: string): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  try {
+    const res = await request(`${url}/metrics`, { headersTimeout: 5000, bodyTimeout: 5000 });
+    const text = await res.body.text();
+    for (const line of text.split('\n')) {
+      if (!line || line.startsWith('#')) continue;
+      const i = line.lastIndexOf(' ');
+      out.set(line.slice(0, i), Number(line.slice(i + 1)));
+    }
+  } catch {
+    // a process that is overloaded or gone: report what we have
+  }
+  return out;
+}
+
+export interface LoopDelay {
+  p99Ms: number;
+  maxMs: number;
+  meanMs: number;
+}
+
+/** Event-loop delay since the previous scrape (prom-client resets its histogram per scrape). */
+export async function loopDelay(url: string): Promise<LoopDelay> {
+  const m = await scrape(url);
+  const ms = (k: string) => Math.round((m.get(k) ?? Number.NaN) * 1e4) / 10;
+  return {
+    p99Ms: ms('nodejs_eventloop_lag_p99_seconds'),
+    maxMs: ms('nodejs_eventloop_lag_max_seconds'),
+    meanMs: ms('nodejs_eventloop_lag_mean_seconds'),
+  };
+}
