@@ -96,7 +96,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     bodyLimit: deps.bodyLimit ?? 1024 * 1024,
     // fastify's default (100) is below the models' own limits (URN 256, contract id 300 characters,
     // each up to 3x longer percent-encoded): valid ids were refused with a bare 414.
-    maxParamLength: MAX_PARAM_LENGTH,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // Router-level rejections (a param beyond that, a bad %-escape) bypass setErrorHandler: give
     // them the error envelope and a stable code too.
     frameworkErrors: (err, _req, reply) => {
