@@ -39,7 +39,9 @@ const stringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every((
 function principalOf(payload: JWTPayload): Principal {
   const teams = payload.teams ?? [];
   const roles = payload.roles ?? [];
-  if (!payload.sub || !stringArray(teams) || !stringArray(roles)) {
+  // jose checks sub's presence only on request, never its type: a numeric or object sub would
+  // become the audit log's actor.
+  if (typeof payload.sub !== 'string' || payload.sub === '' || !stringArray(teams) || !stringArray(roles)) {
     throw new ApiError('UNAUTHENTICATED', 'token claims invalid: need sub, teams[] and roles[]');
   }
   return { sub: payload.sub, teams, roles };
