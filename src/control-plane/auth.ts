@@ -49,7 +49,8 @@ function principalOf(payload: JWTPayload): Principal {
 
 /** JWKS wins when both are configured: a shared secret must never be accepted in production. */
 export function createAuthenticator(cfg: AuthConfig): Authenticator {
-  const opts = { issuer: cfg.issuer, audience: cfg.audience };
+  // A token without exp would be valid forever (there is no revocation list): refuse it.
+  const opts = { issuer: cfg.issuer, audience: cfg.audience, requiredClaims: ['exp'] };
   let key: JWTVerifyGetKey | Uint8Array;
   let algorithms: string[] | undefined;
   let mode: Authenticator['mode'];
