@@ -14,6 +14,8 @@ export async function produceAll(brokers: string, topic: string, records: Iterab
     'linger.ms': 5,
     'compression.type': 'lz4',
     'queue.buffering.max.messages': 500000,
+    // Tests publish near-limit and megabyte poison payloads (the stack's broker allows 8 MiB).
+    'message.max.bytes': 8_000_000,
     dr_cb: true,
   });
   await new Promise<void>((res, rej) => producer.connect({ timeout: 20_000 }, (e) => (e ? rej(e) : res())));
