@@ -3,8 +3,10 @@
  * control plane. Offsets are committed only after a batch is in SQLite; inserts are idempotent,
  * so a crash between insert and commit replays harmlessly.
  */
+
 import kafka from '@confluentinc/kafka-javascript';
 import { Compile } from 'typebox/compile';
+import { kafkaSecurityConfig } from '../../common/kafka-security.js';
 import type { Logger } from '../../common/logger.js';
 import { EvidenceEvent } from '../../models/index.js';
 import type { EvidenceIndex } from './index-store.js';
@@ -37,6 +39,7 @@ export function parseEvidence(value: Buffer | null): EvidenceEvent | undefined {
 
 export async function startEvidenceConsumer(o: EvidenceConsumerOptions): Promise<EvidenceConsumer> {
   const consumer = new kafka.KafkaJS.Kafka({}).consumer({
+    ...kafkaSecurityConfig(),
     'bootstrap.servers': o.brokers,
     'group.id': o.groupId,
     'auto.offset.reset': 'earliest',
