@@ -3,7 +3,6 @@
  * the Glue SerDe wire format (byte 0 = 3, byte 1 = compression 0 none / 5 zlib, bytes 2..17
  * = schema version UUID, then the payload; JSON or Avro binary per the writer schema).
  */
-import { isUtf8 } from 'node:buffer';
 import { inflateSync } from 'node:zlib';
 import type { CompiledSchema } from '../schemas.js';
 import type { ReasonCodeTable } from './types.js';
@@ -68,6 +67,36 @@ export function jsonDepthExceeds(bytes: Uint8Array, limit: number): boolean {
   for (let i = 0; i < bytes.length; i++) {
     const k = BYTE_CLASS[bytes[i]];
     if (k === 0) continue; // most bytes: one table load and one branch
+    if (inString) {
+      if (k === ESC) i++;
+      else if (k === QUOTE) inString = false;
+    } else if (k === QUOTE) inString = true;
+    else if (k === OPEN) {
+      if (++depth > limit) return true;
+    } else if (k === CLOSE) depth--;
+  }
+  return false;
+}
+
+/**
+ * The same check on the decoded text (structural characters are ASCII, so UTF-16 code units
+ * and UTF-8 bytes agree on them). Nesting deeper than `limit` needs more than `limit` opening
+ * brackets, so a count by the native `indexOf` (stopping at limit + 1) clears typical records
+ * without the per-character scan; only texts with many brackets pay the full linear scan.
+ */
+export function jsonTextDepthExceeds(text: string, limit: number): boolean {
+  if (text.length <= limit * 2) return false;
+  let opens = 0;
+  for (let i = text.indexOf('{'); i >= 0 && opens <= limit; i = text.indexOf('{', i + 1)) opens++;
+  for (let i = text.indexOf('['); i >= 0 && opens <= limit; i = text.indexOf('[', i + 1)) opens++;
+  if (opens <= limit) return false;
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c > 0x7d) continue;
+    const k = BYTE_CLASS[c];
+    if (k === 0) continue;
     if (inString) {
       if (k === ESC) i++;
       else if (k === QUOTE) inString = false;
@@ -146,11 +175,21 @@ export function decode(
   return decodeJson(payload, limits);
 }
 
+/**
+ * One native pass validates and decodes UTF-8 (fatal: invalid bytes throw, as isUtf8 would
+ * reject them; ignoreBOM: a BOM stays in the text, so it fails JSON.parse as before).
+ */
+const UTF8_FATAL = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 export function decodeJson(bytes: Uint8Array, limits: EnvelopeLimits): Decoded {
-  if (!isUtf8(bytes)) return fail('INVALID_UTF8');
-  if (jsonDepthExceeds(bytes, limits.maxDepth)) return fail('NESTING_TOO_DEEP');
+  let text: string;
   try {
-    const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8');
+    text = UTF8_FATAL.decode(bytes);
+  } catch {
+    return fail('INVALID_UTF8');
+  }
+  if (jsonTextDepthExceeds(text, limits.maxDepth)) return fail('NESTING_TOO_DEEP');
+  try {
     return { ok: true, value: JSON.parse(text), code: null, binary: false };
   } catch {
     return fail('INVALID_JSON');
