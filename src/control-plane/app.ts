@@ -141,6 +141,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       (reply as FastifyReply).code(400).send(new ApiError('MALFORMED_REQUEST', err.message).toBody());
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  // fastify parses text/plain by default: such a body reached validation and answered 400, where
+  // docs/errors.md promises 415 for anything but application/json.
+  app.removeContentTypeParser('text/plain');
   app.setValidatorCompiler(boundedBodyValidator);
   // Response schemas document the API; plain JSON.stringify serialises (nothing silently dropped).
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
