@@ -17,7 +17,14 @@ export function send(
   base: string,
   method: string,
   path: string,
-  opts: { token?: string; authorization?: string; body?: string | Buffer; headers?: Record<string, string> } = {},
+  opts: {
+    token?: string;
+    authorization?: string;
+    body?: string | Buffer;
+    headers?: Record<string, string>;
+    /** send the body with Transfer-Encoding: chunked (no Content-Length) in 64 KiB pieces */
+    chunked?: boolean;
+  } = {},
 ): Promise<Res & { text: string; ms: number }> {
   const u = new URL(base);
   const headers: Record<string, string> = { ...(opts.headers ?? {}) };
@@ -28,26 +35,33 @@ export function send(
   }
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const req = request({ host: u.hostname, port: u.port, method, path, headers, timeout: 30_000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let body: Json = text;
-        try {
-          body = text ? JSON.parse(text) : undefined;
-        } catch {
-          // not JSON: keep the text
-        }
-        const h = new Headers();
-        for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') h.set(k, v);
-        resolve({ status: res.statusCode ?? 0, headers: h, body, text, ms: performance.now() - started });
-      });
-      res.on('error', reject);
-    });
+    const req = request(
+      { host: u.hostname, port: u.port, method, path, headers, timeout: 30_000, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let body: Json = text;
+          try {
+            body = text ? JSON.parse(text) : undefined;
+          } catch {
+            // not JSON: keep the text
+          }
+          const h = new Headers();
+          for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') h.set(k, v);
+          resolve({ status: res.statusCode ?? 0, headers: h, body, text, ms: performance.now() - started });
+        });
+        res.on('error', reject);
+      },
+    );
     req.on('timeout', () => req.destroy(new Error(`${method} ${path}: no answer in 30 s`)));
     req.on('error', reject);
-    req.end(opts.body);
+    if (opts.chunked && opts.body !== undefined) {
+      const b = Buffer.from(opts.body);
+      for (let i = 0; i < b.length; i += 65536) req.write(b.subarray(i, i + 65536));
+      req.end();
+    } else req.end(opts.body);
   });
 }
 
