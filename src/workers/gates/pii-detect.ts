@@ -41,20 +41,82 @@ export function keyContext(key: string): number {
   );
 }
 
+/** Key context per key name (it depends on nothing else); bounded so hostile keys cannot grow it. */
+const keyCache = new Map<string, number>();
+const KEY_CACHE_MAX = 10_000;
+
+function cachedKeyContext(key: string): number {
+  let c = keyCache.get(key);
+  if (c === undefined) {
+    c = keyContext(key);
+    if (keyCache.size >= KEY_CACHE_MAX) keyCache.clear();
+    keyCache.set(key, c);
+  }
+  return c;
+}
+
+/**
+ * The key context is needed only by a few decisions (bare digits under a phone or SSN key, a
+ * 40-character secret), so it is resolved on first use per string, not per key visited.
+ * Module state, not a closure per string: detection is synchronous and never re-entered.
+ */
+let curCtx = 0;
+let curKey: string | null = null;
+function ctx(): number {
+  if (curCtx < 0) curCtx = curKey === null ? 0 : cachedKeyContext(curKey);
+  return curCtx;
+}
+
 const isDigit = (c: number) => c >= 48 && c <= 57;
 const isUpper = (c: number) => c >= 65 && c <= 90;
 const isAlnum = (c: number) => isDigit(c) || isUpper(c) || (c >= 97 && c <= 122) || c === 95;
 
+// Classes of ASCII characters for the numeric-run scanner.
+const C_DIGIT = 1;
+/** May start a numeric run: [0-9+(]. */
+const C_START = 2;
+/** May continue a numeric run: [0-9 ().+-]. */
+const C_BODY = 4;
+const CLS = new Uint8Array(128);
+for (let c = 48; c <= 57; c++) CLS[c] = C_DIGIT | C_START | C_BODY;
+CLS[43] = C_START | C_BODY; // +
+CLS[40] = C_START | C_BODY; // (
+for (const c of [32, 41, 46, 45]) CLS[c] = C_BODY; // space ) . -
+const cls = (c: number) => (c < 128 ? CLS[c] : 0);
+
+/**
+ * Where the first numeric run starts: [0-9+(] followed by 5 or more of [0-9 ().+-]. A native
+ * search with a fixed-length pattern (no match array allocated); most strings have no run and
+ * stop here. The runs themselves are then scanned by hand.
+ */
+const RUN_START = /[0-9+(][0-9 ().+-]{5}/;
+
 /** Detects every class in `s`; `ctx` is the key context bit mask. */
-export function detect(s: string, ctx: number): number {
+export function detect(s: string, keyCtx: number): number {
+  curCtx = keyCtx;
+  curKey = null;
+  return scan(s);
+}
+
+/** Detects every class in `s` found under the object key `key` (null: no key). */
+export function detectUnderKey(s: string, key: string | null): number {
+  curCtx = -1;
+  curKey = key;
+  return scan(s);
+}
+
+function scan(s: string): number {
   if (s.length < 6) return 0;
   let mask = 0;
+  // Cheap native gates first: each detector needs its marker character or a candidate start.
   if (s.indexOf('@') >= 0 && hasEmail(s)) mask |= EMAIL;
-  mask |= numeric(s, ctx);
+  const run = s.search(RUN_START);
+  if (run >= 0) mask |= numeric(s, run);
   if (s.indexOf(':') >= 0 && hasIPv6(s)) mask |= IP_ADDRESS;
-  // Cheap native pre-checks keep the regex scans off most strings: every cloud key id starts
-  // with 'A', and the shortest IBAN (Norway) has 15 characters.
-  if ((ctx & CTX_SECRET || s.indexOf('A') >= 0) && hasCloudKey(s, ctx)) mask |= CLOUD_ACCESS_KEY;
+  // AWS secrets only under a "secret" key; every cloud key id starts with 'A'.
+  if ((s.length === 40 && AWS_SECRET.test(s) && ctx() & CTX_SECRET) || (s.indexOf('A') >= 0 && hasCloudKeyId(s)))
+    mask |= CLOUD_ACCESS_KEY;
+  // The shortest IBAN (Norway) has 15 characters.
   if (s.length >= 15 && hasIban(s)) mask |= IBAN;
   return mask;
 }
@@ -82,16 +144,25 @@ function hasEmail(s: string): boolean {
   return false;
 }
 
-// --- Numeric runs: PHONE, PAYMENT_CARD, US_SSN, IPv4. The regex only finds runs of one character class.
-const RUN = /[0-9+(][0-9 ().+-]{5,}/g;
+// --- Numeric runs: PHONE, PAYMENT_CARD, US_SSN, IPv4. A run is [0-9+(] followed by 5 or more of
+// [0-9 ().+-] (leftmost, greedy, non-overlapping), scanned by hand from the first one found by
+// RUN_START: each character is read a bounded number of times, and nothing is allocated.
 const NANP_SEPS = /^(?:\(\) ?[-. ]?|--|\.\.| {2})$/;
 
-function numeric(s: string, ctx: number): number {
+function numeric(s: string, from: number): number {
   let mask = 0;
-  RUN.lastIndex = 0;
-  for (let m = RUN.exec(s); m !== null; m = RUN.exec(s)) {
-    const start = m.index;
-    let end = start + m[0].length;
+  let p = from;
+  while (p < s.length) {
+    if (!(cls(s.charCodeAt(p)) & C_START)) {
+      p++;
+      continue;
+    }
+    const start = p;
+    let end = p + 1;
+    while (end < s.length && cls(s.charCodeAt(end)) & C_BODY) end++;
+    // A shorter run, or a later start inside it, cannot reach 6 characters: continue after it.
+    p = end;
+    if (end - start < 6) continue;
     // Trailing separators belong to the surrounding text, not to the number.
     while (end > start && !isDigit(s.charCodeAt(end - 1)) && s.charCodeAt(end - 1) !== 41) end--;
     // A run glued to letters is part of an identifier (order ids, SKUs), not a number on its own.
@@ -99,19 +170,19 @@ function numeric(s: string, ctx: number): number {
       mask |= digitSequences(s, start, end);
       continue;
     }
-    const found = analyseRun(s, start, end, ctx);
-    mask |= found !== 0 ? found : tokens(s, start, end, ctx);
+    const found = analyseRun(s, start, end);
+    mask |= found !== 0 ? found : tokens(s, start, end);
   }
   return mask;
 }
 
 /** Space-separated tokens of a run that as a whole matched nothing. */
-function tokens(s: string, start: number, end: number, ctx: number): number {
+function tokens(s: string, start: number, end: number): number {
   let mask = 0;
   let t = start;
   for (let i = start; i <= end; i++) {
     if (i === end || s.charCodeAt(i) === 32) {
-      if (i - t >= 6) mask |= analyseRun(s, t, i, ctx);
+      if (i - t >= 6) mask |= analyseRun(s, t, i);
       t = i + 1;
     }
   }
@@ -140,41 +211,63 @@ function digitSequences(s: string, start: number, end: number): number {
   return 0;
 }
 
-function analyseRun(s: string, start: number, end: number, ctx: number): number {
+/** The digits of s[start, end), or its separators (everything else); built only on the rare paths that need them. */
+function digitsOf(s: string, start: number, end: number, wantDigits: boolean): string {
+  let out = '';
+  for (let i = start; i < end; i++) if (isDigit(s.charCodeAt(i)) === wantDigits) out += s[i];
+  return out;
+}
+
+function analyseRun(s: string, start: number, end: number): number {
   while (end > start && (s.charCodeAt(end - 1) === 32 || s.charCodeAt(end - 1) === 46 || s.charCodeAt(end - 1) === 45))
     end--;
   if (end - start < 6) return 0;
-  // Digit groups and what separates them: at most a handful for anything we recognise.
-  let digits = '';
-  const groups: number[] = [];
-  let seps = '';
+  // Digit groups and what separates them, counted without building strings: at most a handful
+  // of groups for anything we recognise.
+  let n = 0;
+  let groups = 0;
+  let g0 = 0;
+  let g1 = 0;
   let g = 0;
+  let seps = 0;
+  let dots = 0;
+  let spaces = 0;
+  let dashes = 0;
   for (let i = start; i < end; i++) {
     const c = s.charCodeAt(i);
     if (isDigit(c)) {
       g++;
-      if (digits.length < 20) digits += s[i];
+      n++;
     } else {
-      if (g > 0) groups.push(g);
+      if (g > 0) {
+        if (groups === 0) g0 = g;
+        else if (groups === 1) g1 = g;
+        groups++;
+      }
       g = 0;
-      seps += s[i];
+      seps++;
+      if (c === 46) dots++;
+      else if (c === 32) spaces++;
+      else if (c === 45) dashes++;
     }
-    if (groups.length > 8) return digitSequences(s, start, end);
+    if (groups > 8) return digitSequences(s, start, end);
   }
-  if (g > 0) groups.push(g);
-  const n = groups.reduce((a, b) => a + b, 0);
+  if (g > 0) {
+    if (groups === 0) g0 = g;
+    else if (groups === 1) g1 = g;
+    groups++;
+  }
   const first = s.charCodeAt(start);
-  const onlyDots = /^\.+$/.test(seps);
-  if (onlyDots && groups.length === 4) return isIPv4(s.slice(start, end)) ? IP_ADDRESS : 0;
-  if (n >= 13 && n <= 19 && /^[ -]*$/.test(seps) && isCard(digits)) return PAYMENT_CARD;
-  if (n === 9 && isSsnDigits(digits)) {
-    const shaped = groups.length === 3 && groups[0] === 3 && groups[1] === 2 && (seps === '--' || seps === '  ');
-    if (shaped || (groups.length === 1 && ctx & CTX_SSN)) return US_SSN;
+  if (seps > 0 && dots === seps && groups === 4) return isIPv4(s.slice(start, end)) ? IP_ADDRESS : 0;
+  if (n >= 13 && n <= 19 && spaces + dashes === seps && isCard(digitsOf(s, start, end, true))) return PAYMENT_CARD;
+  if (n === 9 && isSsnDigits(digitsOf(s, start, end, true))) {
+    const shaped = groups === 3 && g0 === 3 && g1 === 2 && seps === 2 && (dashes === 2 || spaces === 2);
+    if (shaped || (groups === 1 && ctx() & CTX_SSN)) return US_SSN;
   }
   if (first === 43 && n >= 8 && n <= 15) return PHONE; // E.164 with '+'
   // North American formatting: (555) 123-4567, 555-123-4567, 555.123.4567, 555 123 4567.
-  if (n === 10 && groups.length === 3 && groups[0] === 3 && groups[1] === 3 && NANP_SEPS.test(seps)) return PHONE;
-  if (ctx & CTX_PHONE && n >= 7 && n <= 15) return PHONE;
+  if (n === 10 && groups === 3 && g0 === 3 && g1 === 3 && NANP_SEPS.test(digitsOf(s, start, end, false))) return PHONE;
+  if (n >= 7 && n <= 15 && ctx() & CTX_PHONE) return PHONE;
   return 0;
 }
 
@@ -250,8 +343,8 @@ function hasIPv6(s: string): boolean {
 const CLOUD = /(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA)[A-Z2-7]{16}|AIza[0-9A-Za-z_-]{35}/g;
 const AWS_SECRET = /^[A-Za-z0-9/+]{40}$/;
 
-function hasCloudKey(s: string, ctx: number): boolean {
-  if (ctx & CTX_SECRET && s.length === 40 && AWS_SECRET.test(s)) return true;
+/** AWS key ids and Google API keys, not glued to other word characters. */
+function hasCloudKeyId(s: string): boolean {
   CLOUD.lastIndex = 0;
   for (let m = CLOUD.exec(s); m !== null; m = CLOUD.exec(s)) {
     const end = m.index + m[0].length;

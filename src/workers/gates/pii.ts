@@ -7,7 +7,7 @@
  */
 import type { PiiPolicy } from '../../models/policy.js';
 import { genericPath } from './paths.js';
-import { CLASS_BITS, detect, keyContext } from './pii-detect.js';
+import { CLASS_BITS, detectUnderKey } from './pii-detect.js';
 import { pushCode, type ReasonCodeTable } from './types.js';
 
 export const GATE = 'PII' as const;
@@ -34,69 +34,97 @@ export interface CompiledPii {
   allowed: Map<string, Set<string>>;
 }
 
-/** Key context per key name, shared by every policy of a snapshot; bounded so hostile keys cannot grow it. */
-const keyCache = new Map<string, number>();
-const KEY_CACHE_MAX = 10_000;
-
-function ctxOf(key: string): number {
-  let c = keyCache.get(key);
-  if (c === undefined) {
-    c = keyContext(key);
-    if (keyCache.size >= KEY_CACHE_MAX) keyCache.clear();
-    keyCache.set(key, c);
-  }
-  return c;
-}
-
 export function compile(policy: PiiPolicy, allowed: Map<string, Set<string>> | undefined): CompiledPii {
   return { policy, allowed: allowed ?? new Map() };
 }
 
 const PASS: PiiResult = { codes: null, findings: null };
 
+/**
+ * Walk state, one per module (evaluation is synchronous and never re-entered): the path as
+ * segments by depth (written in place, no push/pop), and the findings of the current record.
+ */
 interface Walk {
   segs: (string | number)[];
   findings: PiiFinding[] | null;
+  /** Generic paths (`items[].note`) parallel to findings, built only under BLOCK. */
+  generic: string[] | null;
+  block: boolean;
 }
+const W: Walk = { segs: [], findings: null, generic: null, block: false };
 
 export function evaluate(c: CompiledPii, value: unknown): PiiResult {
   if (c.policy === 'ALLOW') return PASS;
-  const w: Walk = { segs: [], findings: null };
-  visit(value, 0, w);
-  if (w.findings === null) return PASS;
-  if (c.policy !== 'BLOCK') return { codes: null, findings: w.findings };
+  W.findings = null;
+  W.generic = null;
+  W.block = c.policy === 'BLOCK';
+  visit(value, null, 0);
+  const findings = W.findings as PiiFinding[] | null;
+  const generic = W.generic as string[] | null;
+  W.findings = null;
+  W.generic = null;
+  if (findings === null) return PASS;
+  if (generic === null) return { codes: null, findings };
   let codes: string[] | null = null;
-  for (const f of w.findings) {
-    if (!c.allowed.get(genericPath(f.path))?.has(f.class)) codes = pushCode(codes ?? [], `UNDECLARED_PII:${f.path}`);
+  for (let i = 0; i < findings.length; i++) {
+    const f = findings[i];
+    if (!c.allowed.get(generic[i])?.has(f.class)) codes = pushCode(codes ?? [], `UNDECLARED_PII:${f.path}`);
   }
-  return { codes, findings: w.findings };
+  return { codes, findings };
 }
 
-/** Depth is bounded by the ENVELOPE gate's nesting limit, so recursion is safe. */
-function visit(v: unknown, ctx: number, w: Walk): void {
+/**
+ * `key` is the nearest object key above the value (array elements keep their array's key): the
+ * detectors resolve its context only when a decision needs it. Depth is bounded by the ENVELOPE
+ * gate's nesting limit, so recursion is safe.
+ */
+function visit(v: unknown, key: string | null, depth: number): void {
   if (typeof v === 'string') {
-    const m = detect(v, ctx);
-    if (m !== 0) record(m, w);
+    const m = detectUnderKey(v, key);
+    if (m !== 0) record(m, depth);
+  } else if (typeof v !== 'object' || v === null) {
+    return;
   } else if (Array.isArray(v)) {
     for (let i = 0; i < v.length; i++) {
-      w.segs.push(i);
-      visit(v[i], ctx, w);
-      w.segs.pop();
+      W.segs[depth] = i;
+      visit(v[i], key, depth + 1);
     }
-  } else if (v !== null && typeof v === 'object' && !ArrayBuffer.isView(v)) {
+  } else if (!ArrayBuffer.isView(v)) {
     // Object.keys, not for-in: decoded Avro records have enumerable prototype methods.
     const keys = Object.keys(v);
     for (let i = 0; i < keys.length; i++) {
-      w.segs.push(keys[i]);
-      visit((v as Record<string, unknown>)[keys[i]], ctxOf(keys[i]), w);
-      w.segs.pop();
+      const k = keys[i];
+      W.segs[depth] = k;
+      visit((v as Record<string, unknown>)[k], k, depth + 1);
     }
   }
 }
 
-function record(mask: number, w: Walk): void {
+function record(mask: number, depth: number): void {
   let path = '';
-  for (const s of w.segs) path = typeof s === 'number' ? `${path}[${s}]` : path === '' ? s : `${path}.${s}`;
-  w.findings ??= [];
-  for (const [bit, cls] of CLASS_BITS) if (mask & bit && w.findings.length < 256) w.findings.push({ path, class: cls });
+  // The generic path is built alongside (an index becomes `[]`), which is what genericPath()
+  // gives unless a key itself holds brackets: then genericPath() decides, as before.
+  let generic = '';
+  let bracketKey = false;
+  for (let d = 0; d < depth; d++) {
+    const s = W.segs[d];
+    if (typeof s === 'number') {
+      path = `${path}[${s}]`;
+      generic += '[]';
+    } else {
+      path = path === '' ? s : `${path}.${s}`;
+      generic = generic === '' ? s : `${generic}.${s}`;
+      if (!bracketKey && (s.includes('[') || s.includes(']'))) bracketKey = true;
+    }
+  }
+  if (bracketKey) generic = genericPath(path);
+  W.findings ??= [];
+  if (W.block) W.generic ??= [];
+  for (let b = 0; b < CLASS_BITS.length; b++) {
+    const [bit, cls] = CLASS_BITS[b];
+    if (mask & bit && W.findings.length < 256) {
+      W.findings.push({ path, class: cls });
+      if (W.generic !== null) W.generic.push(generic);
+    }
+  }
 }
