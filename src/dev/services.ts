@@ -9,8 +9,8 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SignJWT } from 'jose';
 import { request } from 'undici';
+import { mintDevToken } from '../control-plane/auth.js';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const BIN = join(REPO_ROOT, 'bin', 'signal-factory.js');
@@ -85,16 +85,12 @@ export async function startService(opts: {
 }
 
 /** A development token signed with SF_AUTH_JWT_SECRET (HS256). */
-export async function devToken(
-  claims: { sub: string; teams?: string[]; roles?: string[] },
-  secret: string,
-): Promise<string> {
-  return new SignJWT({ teams: claims.teams ?? [], roles: claims.roles ?? [] })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(claims.sub)
-    .setIssuedAt()
-    .setExpirationTime('1h')
-    .sign(new TextEncoder().encode(secret));
+export function devToken(claims: { sub: string; teams?: string[]; roles?: string[] }, secret: string): Promise<string> {
+  return mintDevToken(
+    secret,
+    { sub: claims.sub, teams: claims.teams ?? [], roles: claims.roles ?? [] },
+    { expiresIn: '1h' },
+  );
 }
 
 /** Small JSON client for the control plane API. */

@@ -11,15 +11,9 @@ import { dirname, join } from 'node:path';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Logger } from '../common/logger.js';
 import type { EnforcerMetrics } from './metrics.js';
+import type { ConsumedRecord } from './records.js';
 
-export interface QuarantineRecord {
-  topic: string;
-  partition: number;
-  offset: number;
-  timestamp: number;
-  key: Buffer | null;
-  value: Buffer | null;
-  headers: Array<[string, Buffer]>;
+export interface QuarantineRecord extends ConsumedRecord {
   datasetUrn: string | null;
   evidenceId: string;
   evidenceJson: Buffer;

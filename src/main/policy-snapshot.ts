@@ -4,9 +4,10 @@
  * policies and records reference, and publishes the result to workers as one immutable,
  * versioned SharedArrayBuffer. Failures keep the last-known-good snapshot (design 11).
  */
-import { SignJWT } from 'jose';
+
 import { request } from 'undici';
 import type { Logger } from '../common/logger.js';
+import { mintDevToken } from '../control-plane/auth.js';
 import type { PolicySnapshot } from '../workers/protocol.js';
 import type { EnforcerMetrics } from './metrics.js';
 import { parseSchemaId, type SchemaRegistryCache } from './schema-registry.js';
@@ -67,13 +68,8 @@ export class PolicySnapshots {
     if (this.token) return this.token;
     const secret = process.env.SF_AUTH_JWT_SECRET;
     if (!secret) return undefined;
-    // Development: mint a short-lived service token with the shared HS256 secret.
-    this.token = await new SignJWT({ teams: [], roles: ['service'] })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setSubject('signal-factory-enforcer')
-      .setIssuedAt()
-      .setExpirationTime('12h')
-      .sign(new TextEncoder().encode(secret));
+    // Development: mint a read-only service token with the shared HS256 secret.
+    this.token = await mintDevToken(secret, { sub: 'signal-factory-enforcer', teams: [], roles: ['service'] });
     return this.token;
   }
 

@@ -6,8 +6,6 @@
  * from the commits with no gap, and any repeat carries the same evidence_id.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { s3Client } from '../../../src/common/aws.js';
@@ -16,13 +14,12 @@ import { withAdmin } from '../../../src/common/kafka-admin.js';
 import { fromStart, readEvidence } from '../../../src/dev/evidence-reader.js';
 import { type GeneratedRecord, orders } from '../../../src/dev/orders.js';
 import { produceAll } from '../../../src/dev/produce.js';
-import { REPO_ROOT } from '../../../src/dev/services.js';
 import type { EvidenceEvent } from '../../../src/models/evidence.js';
+import { ordersDataset } from '../../helpers/dataset.js';
 import { createTopics, stackEnv, startControlPlane, startEnforcer, unique } from '../../helpers/stack.js';
 
 const MIX = { missing_customer: 0.05, bad_currency: 0.03, undeclared_pii: 0.02, poison: 0.01 };
 const PARTITIONS = 6;
-const example = (f: string) => JSON.parse(readFileSync(join(REPO_ROOT, 'examples', 'orders', f), 'utf8'));
 
 /** What the gates must say for each kind of generated record. */
 function expectVerdict(kind: GeneratedRecord['kind'], e: EvidenceEvent): void {
@@ -80,24 +77,13 @@ describe('enforcer: evidence completeness on the real broker', { timeout: 300_00
     const evidenceTopic = unique('it.evidence');
     const prefix = unique('it-quarantine');
     const group = unique('it-enforcer');
-    const urn = `urn:dp:orders:${unique('it').replace(/\./g, '-')}`;
-    const contractId = `dc:${unique('orders').replace(/\./g, '-')}:3`;
     await createTopics(brokers, [
       { topic: raw, numPartitions: PARTITIONS },
       { topic: evidenceTopic, numPartitions: PARTITIONS },
     ]);
 
     const cp = await startControlPlane(t);
-    await cp.put(`/v1/contracts/${contractId}`, { ...example('contract.json'), contract_id: contractId });
-    await cp.put(`/v1/datasets/${urn}/policy`, {
-      ...example('policy.json'),
-      dataset_urn: urn,
-      contract_id: contractId,
-    });
-    await cp.put(`/v1/datasets/${urn}/resolution`, {
-      rules: [{ source_type: 'TOPIC', source_value: raw, dataset_urn: urn, resolution_confidence: 'HIGH' }],
-    });
-
+    const { urn } = await ordersDataset(cp, raw);
     const first = [...orders(3000, 7, MIX)];
     const kinds = new Map<string, GeneratedRecord['kind']>();
     for (const r of first) kinds.set(r.key.toString(), r.kind);

@@ -7,7 +7,6 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { request } from 'undici';
@@ -15,40 +14,19 @@ import { createLogger } from '../../../src/common/logger.js';
 import { fromStart, readEvidence } from '../../../src/dev/evidence-reader.js';
 import { orders } from '../../../src/dev/orders.js';
 import { produceAll } from '../../../src/dev/produce.js';
-import { freePort, REPO_ROOT } from '../../../src/dev/services.js';
+import { freePort } from '../../../src/dev/services.js';
 import { enforcerConfig } from '../../../src/main/config.js';
 import { Enforcer } from '../../../src/main/enforcer.js';
+import { ordersDataset } from '../../helpers/dataset.js';
+import { metricValues } from '../../helpers/metrics.js';
 import { createTopics, stackEnv, startControlPlane, startEnforcer, unique } from '../../helpers/stack.js';
 
-const example = (f: string) => JSON.parse(readFileSync(join(REPO_ROOT, 'examples', 'orders', f), 'utf8'));
 const CANARY_CARD = '4929 1234 5678 9120';
 const CANARY_EMAIL = 'canary.zx81q@leak-check.example';
 
-/** Prometheus text -> sum of a metric's samples matching all given labels. */
-function sample(text: string, name: string, labels: Record<string, string> = {}): number[] {
-  const out: number[] = [];
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`)))
-      out.push(Number(line.slice(line.lastIndexOf(' ') + 1)));
-  }
-  return out;
-}
-
 async function setupDataset(t: Parameters<typeof startControlPlane>[0], raw: string) {
   const cp = await startControlPlane(t);
-  const urn = `urn:dp:orders:${unique('obs').replace(/\./g, '-')}`;
-  const contractId = `dc:${unique('orders-obs').replace(/\./g, '-')}:3`;
-  await cp.put(`/v1/contracts/${contractId}`, { ...example('contract.json'), contract_id: contractId });
-  await cp.put(`/v1/datasets/${urn}/policy`, {
-    ...example('policy.json'),
-    dataset_urn: urn,
-    contract_id: contractId,
-    enforcement_mode: 'ALERT_ONLY',
-  });
-  await cp.put(`/v1/datasets/${urn}/resolution`, {
-    rules: [{ source_type: 'TOPIC', source_value: raw, dataset_urn: urn, resolution_confidence: 'HIGH' }],
-  });
+  const { urn } = await ordersDataset(cp, raw, { enforcement_mode: 'ALERT_ONLY' });
   return { cp, urn };
 }
 
@@ -93,21 +71,21 @@ describe('enforcer observability on the real broker', { timeout: 240_000 }, () =
     let text = '';
     for (let i = 0; i < 60; i++) {
       text = await (await request(`${enforcer.url}/metrics`)).body.text();
-      const lags = sample(text, 'enforcer_consumer_lag', { topic: raw });
+      const lags = metricValues(text, 'enforcer_consumer_lag', { topic: raw });
       if (lags.length === 4 && lags.every((v) => v === 0)) break;
       await new Promise((r) => setTimeout(r, 250));
     }
-    const lags = sample(text, 'enforcer_consumer_lag', { topic: raw });
+    const lags = metricValues(text, 'enforcer_consumer_lag', { topic: raw });
     assert.deepEqual(lags, [0, 0, 0, 0], 'lag falls to 0 on every partition after the drain');
-    const total = sample(text, 'enforcer_records_total', { topic: raw }).reduce((a, b) => a + b, 0);
+    const total = metricValues(text, 'enforcer_records_total', { topic: raw }).reduce((a, b) => a + b, 0);
     assert.equal(total, 2000, 'records_total equals the records produced');
-    const pass = sample(text, 'enforcer_records_total', { topic: raw, dataset: urn, result: 'PASS' })[0];
+    const pass = metricValues(text, 'enforcer_records_total', { topic: raw, dataset: urn, result: 'PASS' })[0];
     assert.equal(
       pass,
       ev.events.filter((e) => e.validation.result === 'PASS').length,
       'PASS count matches the evidence',
     );
-    const contractFailures = sample(text, 'enforcer_gate_failures_total', {
+    const contractFailures = metricValues(text, 'enforcer_gate_failures_total', {
       gate: 'CONTRACT',
       reason: 'MISSING_FIELD',
       dataset: urn,
@@ -115,19 +93,19 @@ describe('enforcer observability on the real broker', { timeout: 240_000 }, () =
     assert.ok(contractFailures > 0, 'gate failures are labelled by gate, reason code base and dataset');
     assert.ok(!text.includes('MISSING_FIELD:'), 'no field paths in metric labels (bounded cardinality)');
     assert.equal(
-      sample(text, 'enforcer_eval_latency_ms_count', { dataset: urn })[0],
-      2000 - sample(text, 'enforcer_records_total', { dataset: 'unresolved' }).reduce((a, b) => a + b, 0),
+      metricValues(text, 'enforcer_eval_latency_ms_count', { dataset: urn })[0],
+      2000 - metricValues(text, 'enforcer_records_total', { dataset: 'unresolved' }).reduce((a, b) => a + b, 0),
     );
     assert.ok(text.includes('# TYPE enforcer_evidence_emit_errors_total counter'));
-    const ratio = sample(text, 'policy_cache_hit_ratio')[0];
+    const ratio = metricValues(text, 'policy_cache_hit_ratio')[0];
     assert.ok(ratio > 0 && ratio <= 1, `policy_cache_hit_ratio ${ratio}`);
     assert.equal(
-      sample(text, 'enforcer_evidence_latency_ms_count', { dataset: urn })[0],
+      metricValues(text, 'enforcer_evidence_latency_ms_count', { dataset: urn })[0],
       2000,
       'evidence latency observed per record',
     );
-    assert.equal(sample(text, 'enforcer_raw_records_observed_total', { topic: raw })[0], 2000);
-    assert.equal(sample(text, 'signal_factory_dataset_info', { dataset: urn, tier: 'TIER_1' })[0], 1);
+    assert.equal(metricValues(text, 'enforcer_raw_records_observed_total', { topic: raw })[0], 2000);
+    assert.equal(metricValues(text, 'signal_factory_dataset_info', { dataset: urn, tier: 'TIER_1' })[0], 1);
     t.diagnostic(
       `records_total ${total}, PASS ${pass}, CONTRACT/MISSING_FIELD ${contractFailures}, cache hit ratio ${ratio.toFixed(3)}`,
     );

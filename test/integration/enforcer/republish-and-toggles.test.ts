@@ -4,17 +4,14 @@
  * plane reach a running enforcer within seconds (global safe mode stops republishing).
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fromStart, readEvidence, readMessages } from '../../../src/dev/evidence-reader.js';
 import { orders } from '../../../src/dev/orders.js';
 import { produceAll } from '../../../src/dev/produce.js';
-import { REPO_ROOT } from '../../../src/dev/services.js';
 import type { EvidenceEvent } from '../../../src/models/evidence.js';
+import { ordersDataset } from '../../helpers/dataset.js';
 import { createTopics, stackEnv, startControlPlane, startEnforcer, unique } from '../../helpers/stack.js';
 
-const example = (f: string) => JSON.parse(readFileSync(join(REPO_ROOT, 'examples', 'orders', f), 'utf8'));
 const MIX = { missing_customer: 0.1, bad_currency: 0.05, undeclared_pii: 0, poison: 0.02 };
 
 describe('enforcer: REPUBLISH_PASS_ONLY and ops toggles', { timeout: 240_000 }, () => {
@@ -23,25 +20,13 @@ describe('enforcer: REPUBLISH_PASS_ONLY and ops toggles', { timeout: 240_000 }, 
     const raw = unique('it.raw.rp');
     const blessed = unique('it.blessed');
     const evidenceTopic = unique('it.evidence.rp');
-    const urn = `urn:dp:orders:${unique('rp').replace(/\./g, '-')}`;
-    const contractId = `dc:${unique('orders-rp').replace(/\./g, '-')}:3`;
     await createTopics(brokers, [
       { topic: raw, numPartitions: 3 },
       { topic: blessed, numPartitions: 3 },
       { topic: evidenceTopic, numPartitions: 3 },
     ]);
     const cp = await startControlPlane(t);
-    await cp.put(`/v1/contracts/${contractId}`, { ...example('contract.json'), contract_id: contractId });
-    await cp.put(`/v1/datasets/${urn}/policy`, {
-      ...example('policy.json'),
-      dataset_urn: urn,
-      contract_id: contractId,
-      enforcement_mode: 'REPUBLISH_PASS_ONLY',
-      blessed_topic: blessed,
-    });
-    await cp.put(`/v1/datasets/${urn}/resolution`, {
-      rules: [{ source_type: 'TOPIC', source_value: raw, dataset_urn: urn, resolution_confidence: 'HIGH' }],
-    });
+    await ordersDataset(cp, raw, { enforcement_mode: 'REPUBLISH_PASS_ONLY', blessed_topic: blessed });
     const records = [...orders(1000, 11, MIX)].map((r) => ({ ...r, headers: [{ 'x-trace-note': `n-${r.key}` }] }));
     await produceAll(brokers, raw, records);
     await startEnforcer(t, {
