@@ -110,6 +110,8 @@ export interface LatencyPhase {
   p95: number;
   p99: number;
   max: number;
+  /** p95 per 5 s window of the phase (ms). */
+  timeline: number[];
   peakRssMB: number;
   cpuPer100k: number;
   loop: LoopDelay;
@@ -284,11 +286,11 @@ async function drainOne(
   const records = highs.reduce((s, m) => s + m.offset, 0);
   const extra: Record<string, string> = {};
   if (opts.workers) extra.SF_WORKERS = String(opts.workers);
-  if (opts.profileDir) extra.NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${opts.profileDir}`;
+  const nodeArgs = opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`] : [];
   ctx.opts.log(`  ${label}: ${kind} x${n}${opts.workers ? ` SF_WORKERS=${opts.workers}` : ''}, ${records} records`);
   const procs = await Promise.all(
     Array.from({ length: n }, (_, i) =>
-      startProcess(kind, `${ctx.prefix}-${label}-${i}`, ctx.env(raw, group, evidence, extra), ctx.logDir),
+      startProcess(kind, `${ctx.prefix}-${label}-${i}`, ctx.env(raw, group, evidence, extra), ctx.logDir, nodeArgs),
     ),
   );
   let drained = false;
@@ -370,7 +372,7 @@ async function latencyRun(
   try {
     await load.connect();
     // Warm-up: the group joins, JIT and the pool warm, before any measured record.
-    let next = (await load.backlog(2000, 50_000_000)).next;
+    let next = (await load.backlog(10_000, 50_000_000)).next;
     await ctx.waitCommitted(group, raw, await ctx.highs(raw), 60_000);
     for (const { label, rate } of rates) {
       const rawFrom = await ctx.highs(raw);
@@ -427,13 +429,15 @@ async function latencyRun(
         p95: l?.p95 ?? Number.NaN,
         p99: l?.p99 ?? Number.NaN,
         max: l?.max ?? Number.NaN,
+        timeline: cov.timeline,
         peakRssMB: mb(Math.max(peak, s1.rss)),
         cpuPer100k: r1(((s1.cpu - s0.cpu) / Math.max(1, cov.expected)) * 1e5),
         loop,
       };
       opts.log(
         `  ${kind} @ ${label} (${rate}/s): achieved ${phase.achievedRate}/s, p50 ${phase.p50} p95 ${phase.p95} p99 ${phase.p99} ms, ` +
-          `complete ${(phase.completeness * 100).toFixed(3)}%, catch-up ${phase.catchUpSeconds} s, RSS ${phase.peakRssMB} MB`,
+          `complete ${(phase.completeness * 100).toFixed(3)}%, catch-up ${phase.catchUpSeconds} s, RSS ${phase.peakRssMB} MB, ` +
+          `p95 per 5 s [${phase.timeline.join(' ')}]`,
       );
       out.push(phase);
     }
@@ -546,17 +550,6 @@ export async function runE2E(opts: E2EOptions, logDir: string): Promise<E2EResul
       opts.log(
         `drain: enforcer ${result.enforcerDrainRate}/s, baseline ${result.baselineDrainRate}/s, ratio ${result.drainRatio}`,
       );
-      if (opts.profileDir) {
-        rmSync(opts.profileDir, { recursive: true, force: true });
-        mkdirSync(opts.profileDir, { recursive: true });
-        opts.log(`profile: enforcer with --cpu-prof on the drain backlog -> ${opts.profileDir}`);
-        const prof = await drainOne(ctx, 'enforcer', raw, 'profile', { profileDir: opts.profileDir });
-        void prof;
-        await sleep(500);
-        result.profile = summariseProfiles(opts.profileDir);
-      }
-      await ctx.drop(raw);
-
       // --- latency ---
       const rates = opts.latencyRates.map((r) => ({ label: `${r / 1000}k/s`, rate: r }));
       if (Number.isFinite(result.enforcerDrainRate) && result.enforcerDrainRate > 0) {
@@ -586,7 +579,21 @@ export async function runE2E(opts: E2EOptions, logDir: string): Promise<E2EResul
         runs.push(await drainOne(ctx, 'enforcer', sraw, 'scale-2proc-w1', { workers: 1, processes: 2 }));
         for (const r of runs) check(r);
         result.scaling = runs;
-        await ctx.drop(sraw);
+      }
+
+      // --- profile (last, so a failure here costs no figure) ---
+      if (opts.profileDir) {
+        try {
+          rmSync(opts.profileDir, { recursive: true, force: true });
+          mkdirSync(opts.profileDir, { recursive: true });
+          const praw = opts.scaling ? `${ctx.prefix}.raw.scale` : raw;
+          opts.log(`profile: enforcer under node --cpu-prof draining ${praw} -> ${opts.profileDir}`);
+          await drainOne(ctx, 'enforcer', praw, 'profile', { profileDir: opts.profileDir });
+          await sleep(1000);
+          result.profile = summariseProfiles(opts.profileDir);
+        } catch (e) {
+          result.errors.push(`profile: ${(e as Error).message}`);
+        }
       }
     } catch (e) {
       result.errors.push(`run failed: ${(e as Error).stack ?? e}`);

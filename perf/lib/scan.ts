@@ -22,6 +22,8 @@ export interface Coverage {
   lastTs: number;
   /** Evidence broker time minus raw broker time, first evidence of each raw record (ms). */
   latency: { p50: number; p95: number; p99: number; max: number; mean: number } | null;
+  /** p95 latency per 5 s of raw broker time, in order: shows warm-up, stalls and growing queues. */
+  timeline: number[];
   /** A few missing raw offsets, `partition/offset`. */
   missingSample: string[];
 }
@@ -57,6 +59,7 @@ export async function scanEvidence(opts: {
     expected += n;
   }
   const lat: number[] = [];
+  const rawTs: number[] = [];
   let distinct = 0;
   let duplicates = 0;
   let evidence = 0;
@@ -104,7 +107,11 @@ export async function scanEvidence(opts: {
         }
         bits[i] = 1;
         distinct++;
-        if (opts.latency) lat.push(ts - Date.parse(s.event_time));
+        if (opts.latency) {
+          const raw = Date.parse(s.event_time);
+          lat.push(ts - raw);
+          rawTs.push(raw);
+        }
       }
     }
   } finally {
@@ -116,6 +123,18 @@ export async function scanEvidence(opts: {
       if (!bits[i]) missingSample.push(`${p}/${i + (rawBase.get(p) ?? 0)}`);
   }
   let latency: Coverage['latency'] = null;
+  const timeline: number[] = [];
+  if (opts.latency && lat.length > 0) {
+    let t0 = Number.POSITIVE_INFINITY;
+    for (const t of rawTs) if (t < t0) t0 = t;
+    const buckets: number[][] = [];
+    for (let i = 0; i < lat.length; i++) {
+      const b = Math.floor((rawTs[i] - t0) / 5000);
+      if (!buckets[b]) buckets[b] = [];
+      buckets[b].push(lat[i]);
+    }
+    for (const b of buckets) timeline.push(b ? pct(Float64Array.from(b).sort(), 0.95) : Number.NaN);
+  }
   if (opts.latency && lat.length > 0) {
     const sorted = Float64Array.from(lat).sort();
     let sum = 0;
@@ -137,6 +156,7 @@ export async function scanEvidence(opts: {
     firstTs: Number.isFinite(firstTs) ? firstTs : 0,
     lastTs,
     latency,
+    timeline,
     missingSample,
   };
 }
