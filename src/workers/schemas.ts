@@ -8,7 +8,11 @@ import { createHash } from 'node:crypto';
 import avro from 'avsc';
 import { Format } from 'typebox/format';
 import Schema from 'typebox/schema';
+import { installFastFormats } from './gates/formats.js';
 import type { RegistrySchema } from './protocol.js';
+
+// TypeBox validators capture their format checkers when compiled: use the fast date-time (same acceptance).
+installFastFormats();
 
 export interface CompiledSchema {
   meta: RegistrySchema;

@@ -3,8 +3,8 @@
  * compiled once per contract version into flat checks: parsed paths, Sets for enums,
  * anchored RegExps, format functions. Reason codes name the concrete path (`items[2].sku`).
  */
-import { Format } from 'typebox/format';
 import type { ContractField, DataContract } from '../../models/contract.js';
+import { formatChecker } from './formats.js';
 import { isPlainObject, type PathSeg, parseFieldPath } from './paths.js';
 import { pushCode, type ReasonCodeTable } from './types.js';
 
@@ -27,6 +27,8 @@ interface Check {
   segs: PathSeg[];
   required: boolean;
   type?: string;
+  /** `type` as a small integer (T_*), compared per record instead of the string. */
+  typeCode: number;
   enumSet?: Set<unknown>;
   minimum?: number;
   maximum?: number;
@@ -57,11 +59,12 @@ export function compile(contract: DataContract): CompiledContract {
   const pii = new Map<string, Set<string>>();
   const checks = contract.fields.map((f: ContractField): Check => {
     if (f.pii?.length) pii.set(f.path, new Set(f.pii));
-    const fmt = f.format ? Format.Get(FORMATS[f.format]) : undefined;
+    const fmt = f.format ? formatChecker(FORMATS[f.format]) : undefined;
     return {
       segs: parseFieldPath(f.path),
       required: f.required === true,
       type: f.type,
+      typeCode: f.type === undefined ? T_ANY : (TYPE_CODES.get(f.type) ?? T_OBJECT),
       enumSet: f.enum ? new Set<unknown>(f.enum) : undefined,
       minimum: f.minimum,
       maximum: f.maximum,
@@ -88,79 +91,116 @@ function anchored(pattern: string): RegExp {
   }
 }
 
+/**
+ * Array indices of the element being checked, by segment position (`items[2].sku`: IDX[0] = 2).
+ * Paths are built from segments and indices only when a code is pushed: a passing record
+ * allocates no path strings. Module state: evaluation is synchronous and never re-entered.
+ */
+const IDX: number[] = [];
+
 export function evaluate(c: CompiledContract, value: unknown): string[] | null {
   let out: string[] | null = null;
-  for (let i = 0; i < c.checks.length; i++) out = walk(c.checks[i], value, 0, '', out);
+  for (let i = 0; i < c.checks.length; i++) out = walk(c.checks[i], value, 0, out);
   return out;
 }
 
-function walk(ch: Check, cur: unknown, i: number, path: string, out: string[] | null): string[] | null {
+/** The concrete path of segment `i` (with its element index when `indexed`), as reason codes name it. */
+function pathOf(ch: Check, i: number, indexed: boolean): string {
+  let p = '';
+  for (let j = 0; j <= i; j++) {
+    const seg = ch.segs[j];
+    p = p === '' ? seg.key : `${p}.${seg.key}`;
+    if (seg.each && (j < i || indexed)) p = `${p}[${IDX[j]}]`;
+  }
+  return p;
+}
+
+function code(out: string[] | null, prefix: string, ch: Check, i: number, indexed: boolean): string[] {
+  return pushCode(out ?? [], `${prefix}:${pathOf(ch, i, indexed)}`);
+}
+
+function walk(ch: Check, cur: unknown, i: number, out: string[] | null): string[] | null {
   const seg = ch.segs[i];
-  const here = path === '' ? seg.key : `${path}.${seg.key}`;
   const v = isPlainObject(cur) ? cur[seg.key] : undefined;
   const last = i === ch.segs.length - 1;
   if (seg.each) {
     if (v === undefined || v === null) return out; // no array, no elements to check
-    if (!Array.isArray(v)) return pushCode(out ?? [], `TYPE_MISMATCH:${here}`);
+    if (!Array.isArray(v)) return code(out, 'TYPE_MISMATCH', ch, i, false);
     for (let k = 0; k < v.length; k++) {
-      const at = `${here}[${k}]`;
-      out = last ? leaf(ch, v[k], at, out) : walk(ch, v[k], i + 1, at, out);
+      IDX[i] = k;
+      out = last ? leaf(ch, v[k], i, true, out) : walk(ch, v[k], i + 1, out);
     }
     return out;
   }
-  if (last) return leaf(ch, v, here, out);
+  if (last) return leaf(ch, v, i, false, out);
   if (v === undefined || v === null)
-    return ch.required ? pushCode(out ?? [], `MISSING_FIELD:${pathToEnd(ch, i, here)}`) : out;
-  if (typeof v !== 'object') return pushCode(out ?? [], `TYPE_MISMATCH:${here}`);
-  return walk(ch, v, i + 1, here, out);
+    return ch.required ? pushCode(out ?? [], `MISSING_FIELD:${pathToEnd(ch, i)}`) : out;
+  if (typeof v !== 'object') return code(out, 'TYPE_MISMATCH', ch, i, false);
+  return walk(ch, v, i + 1, out);
 }
 
 /** The missing field is named by its full path even when a parent is absent (`customer.id`). */
-function pathToEnd(ch: Check, i: number, here: string): string {
-  let p = here;
+function pathToEnd(ch: Check, i: number): string {
+  let p = pathOf(ch, i, false);
   for (let k = i + 1; k < ch.segs.length && !ch.segs[k - 1].each; k++) p += `.${ch.segs[k].key}`;
   return p;
 }
 
-function leaf(ch: Check, v: unknown, at: string, out: string[] | null): string[] | null {
-  if (v === undefined || v === null) return ch.required ? pushCode(out ?? [], `MISSING_FIELD:${at}`) : out;
-  if (ch.type !== undefined && !hasType(v, ch.type)) return pushCode(out ?? [], `TYPE_MISMATCH:${at}`);
-  if (ch.enumSet !== undefined && !ch.enumSet.has(v)) out = pushCode(out ?? [], `NOT_IN_ENUM:${at}`);
+function leaf(ch: Check, v: unknown, i: number, indexed: boolean, out: string[] | null): string[] | null {
+  if (v === undefined || v === null) return ch.required ? code(out, 'MISSING_FIELD', ch, i, indexed) : out;
+  if (ch.typeCode !== T_ANY && !hasType(v, ch.typeCode)) return code(out, 'TYPE_MISMATCH', ch, i, indexed);
+  if (ch.enumSet !== undefined && !ch.enumSet.has(v)) out = code(out, 'NOT_IN_ENUM', ch, i, indexed);
   if (typeof v === 'number') {
     if ((ch.minimum !== undefined && v < ch.minimum) || (ch.maximum !== undefined && v > ch.maximum)) {
-      out = pushCode(out ?? [], `OUT_OF_RANGE:${at}`);
+      out = code(out, 'OUT_OF_RANGE', ch, i, indexed);
     }
   } else if (typeof v === 'string') {
     if (ch.minLength !== undefined || ch.maxLength !== undefined) {
       const n = codePoints(v);
       if ((ch.minLength !== undefined && n < ch.minLength) || (ch.maxLength !== undefined && n > ch.maxLength)) {
-        out = pushCode(out ?? [], `LENGTH_OUT_OF_RANGE:${at}`);
+        out = code(out, 'LENGTH_OUT_OF_RANGE', ch, i, indexed);
       }
     }
-    if (ch.pattern !== undefined && !ch.pattern.test(v)) out = pushCode(out ?? [], `PATTERN_MISMATCH:${at}`);
-    if (ch.format !== undefined && !ch.format(v)) out = pushCode(out ?? [], `FORMAT_MISMATCH:${at}`);
+    if (ch.pattern !== undefined && !ch.pattern.test(v)) out = code(out, 'PATTERN_MISMATCH', ch, i, indexed);
+    if (ch.format !== undefined && !ch.format(v)) out = code(out, 'FORMAT_MISMATCH', ch, i, indexed);
   } else if (Array.isArray(v)) {
     if (
       (ch.minLength !== undefined && v.length < ch.minLength) ||
       (ch.maxLength !== undefined && v.length > ch.maxLength)
     ) {
-      out = pushCode(out ?? [], `LENGTH_OUT_OF_RANGE:${at}`);
+      out = code(out, 'LENGTH_OUT_OF_RANGE', ch, i, indexed);
     }
   }
   return out;
 }
 
-function hasType(v: unknown, t: string): boolean {
+const T_ANY = 0;
+const T_STRING = 1;
+const T_NUMBER = 2;
+const T_INTEGER = 3;
+const T_BOOLEAN = 4;
+const T_ARRAY = 5;
+/** Any other declared type name checks for a plain object, as before. */
+const T_OBJECT = 6;
+const TYPE_CODES = new Map<string, number>([
+  ['string', T_STRING],
+  ['number', T_NUMBER],
+  ['integer', T_INTEGER],
+  ['boolean', T_BOOLEAN],
+  ['array', T_ARRAY],
+]);
+
+function hasType(v: unknown, t: number): boolean {
   switch (t) {
-    case 'string':
+    case T_STRING:
       return typeof v === 'string';
-    case 'number':
+    case T_NUMBER:
       return typeof v === 'number' && Number.isFinite(v);
-    case 'integer':
+    case T_INTEGER:
       return typeof v === 'number' && Number.isInteger(v);
-    case 'boolean':
+    case T_BOOLEAN:
       return typeof v === 'boolean';
-    case 'array':
+    case T_ARRAY:
       return Array.isArray(v);
     default:
       return isPlainObject(v);
