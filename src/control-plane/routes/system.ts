@@ -38,7 +38,16 @@ export function systemRoutes(app: App, store: ControlPlaneStore, registry: Regis
 
   app.get(
     '/metrics',
-    { schema: { tags: ['probes'], summary: 'Prometheus metrics', response: { 200: { type: 'string' } } } },
+    {
+      schema: {
+        tags: ['probes'],
+        summary: 'Prometheus metrics',
+        // The text exposition format, not JSON: documented as such so clients and fuzzers agree.
+        response: {
+          200: { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } },
+        },
+      },
+    },
     async (_req, reply) =>
       reply
         .type(registry.contentType)
