@@ -11,12 +11,12 @@
  *   and resumes at half the bound (hysteresis), so memory stays flat under overload.
  */
 import type { Tracer } from '@opentelemetry/api';
-import type { Histogram } from 'prom-client';
 import { glueClient, s3Client } from '../common/aws.js';
 import type { Message, TopicPartition } from '../common/kafka.js';
 import type { Logger } from '../common/logger.js';
 import type { BatchResult } from '../workers/protocol.js';
 import { Quarantine } from './actions.js';
+import type { HistogramSeries } from './bulk-histogram.js';
 import type { EnforcerConfig } from './config.js';
 import { RawConsumer } from './consumer.js';
 import { GatePool } from './dispatch.js';
@@ -24,9 +24,9 @@ import { type AckSink, KafkaSender } from './evidence-producer.js';
 import { EnforcerMetrics, UNRESOLVED_DATASET_LABEL } from './metrics.js';
 import { OffsetTracker, type Segment } from './offsets.js';
 import { PolicySnapshots } from './policy-snapshot.js';
-import type { ConsumedRecord } from './records.js';
+import { type ConsumedRecord, toRecord } from './records.js';
 import { SchemaRegistryCache } from './schema-registry.js';
-import { parseTraceparent, type RecordSpans, RecordTracer } from './tracing.js';
+import { type RecordSpans, RecordTracer } from './tracing.js';
 
 const GLUE_HEADER_VERSION = 3;
 
@@ -39,7 +39,7 @@ class BatchCompletion implements AckSink {
     private readonly remaining: Uint8Array,
     private readonly segments: Segment[],
     private readonly timestamps: Float64Array,
-    private readonly latency: Array<Histogram.Internal<'dataset'>>,
+    private readonly latency: Array<HistogramSeries>,
     private readonly tracker: OffsetTracker,
     private readonly spans: Array<RecordSpans | undefined> | undefined,
   ) {}
@@ -55,35 +55,6 @@ class BatchCompletion implements AckSink {
 function uuidFromBytes(b: Buffer, at: number): string {
   const h = b.toString('hex', at, at + 16);
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-}
-
-const NO_HEADERS: Array<[string, Buffer]> = [];
-
-function toRecord(m: Message): ConsumedRecord {
-  let headers = NO_HEADERS;
-  let otel: [string, string] | null = null;
-  if (m.headers && m.headers.length > 0) {
-    headers = [];
-    for (const h of m.headers) {
-      for (const k in h) {
-        const raw = h[k];
-        const v = typeof raw === 'string' ? Buffer.from(raw) : raw;
-        headers.push([k, v]);
-        // Without tracing, evidence still names the producer's trace when it sent one.
-        if (k === 'traceparent') otel = parseTraceparent(v);
-      }
-    }
-  }
-  return {
-    topic: m.topic,
-    partition: m.partition,
-    offset: m.offset,
-    timestamp: m.timestamp ?? Date.now(),
-    key: m.key === undefined || m.key === null ? null : Buffer.isBuffer(m.key) ? m.key : Buffer.from(String(m.key)),
-    value: m.value ?? null,
-    headers,
-    otel,
-  };
 }
 
 export class Enforcer {
@@ -288,12 +259,12 @@ export class Enforcer {
       });
   }
 
-  private readonly latencyChildren = new Map<string, Histogram.Internal<'dataset'>>();
-  private latencyFor(dataset: string | null): Histogram.Internal<'dataset'> {
+  private readonly latencyChildren = new Map<string, HistogramSeries>();
+  private latencyFor(dataset: string | null): HistogramSeries {
     const label = dataset ?? UNRESOLVED_DATASET_LABEL;
     let h = this.latencyChildren.get(label);
     if (!h) {
-      h = this.metrics.evidenceLatency.labels({ dataset: label });
+      h = this.metrics.evidenceLatency.labels(label);
       this.latencyChildren.set(label, h);
     }
     return h;
@@ -325,7 +296,7 @@ export class Enforcer {
       const n = res.verdicts.length;
       const remaining = new Uint8Array(n);
       const timestamps = new Float64Array(n);
-      const latency: Array<Histogram.Internal<'dataset'>> = new Array(n);
+      const latency: Array<HistogramSeries> = new Array(n);
       for (let i = 0; i < n; i++) {
         timestamps[i] = records[base + i].timestamp;
         latency[i] = this.latencyFor(res.verdicts[i].dataset_urn);

@@ -5,6 +5,7 @@
  */
 import client from 'prom-client';
 import type { BatchStats } from '../workers/protocol.js';
+import { BulkHistogram } from './bulk-histogram.js';
 
 /** Unknown or unresolved datasets collapse into one label value to keep cardinality bounded. */
 export const UNRESOLVED_DATASET_LABEL = 'unresolved';
@@ -29,13 +30,13 @@ export class EnforcerMetrics {
     labelNames: ['gate', 'reason', 'dataset'],
     registers: [this.registry],
   });
-  readonly evalLatency = new client.Histogram({
-    name: 'enforcer_eval_latency_ms',
-    help: 'Gate pipeline evaluation time per record, milliseconds',
-    labelNames: ['dataset'],
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 100],
-    registers: [this.registry],
-  });
+  readonly evalLatency = new BulkHistogram(
+    'enforcer_eval_latency_ms',
+    'Gate pipeline evaluation time per record, milliseconds',
+    'dataset',
+    [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 100],
+    this.registry,
+  );
   readonly emitErrors = new client.Counter({
     name: 'enforcer_evidence_emit_errors_total',
     help: 'Evidence delivery failures (each is retried; nothing is committed without evidence)',
@@ -59,13 +60,13 @@ export class EnforcerMetrics {
     labelNames: ['topic'],
     registers: [this.registry],
   });
-  readonly evidenceLatency = new client.Histogram({
-    name: 'enforcer_evidence_latency_ms',
-    help: 'Raw record timestamp to evidence acknowledged by the broker (and action done), milliseconds',
-    labelNames: ['dataset'],
-    buckets: [5, 10, 25, 50, 100, 250, 500, 1000, 2000, 5000, 10000, 30000],
-    registers: [this.registry],
-  });
+  readonly evidenceLatency = new BulkHistogram(
+    'enforcer_evidence_latency_ms',
+    'Raw record timestamp to evidence acknowledged by the broker (and action done), milliseconds',
+    'dataset',
+    [5, 10, 25, 50, 100, 250, 500, 1000, 2000, 5000, 10000, 30000],
+    this.registry,
+  );
   readonly datasetInfo = new client.Gauge({
     name: 'signal_factory_dataset_info',
     help: 'One series per dataset in the policy snapshot, carrying its tier (for alert joins)',
@@ -143,7 +144,7 @@ export class EnforcerMetrics {
     if (resolved > noPolicy) this.cacheLookup(true, resolved - noPolicy);
     if (noPolicy > 0) this.cacheLookup(false, noPolicy);
     for (const dataset in stats.evalMs) {
-      const h = this.evalLatency.labels({ dataset: dataset || UNRESOLVED_DATASET_LABEL });
+      const h = this.evalLatency.labels(dataset || UNRESOLVED_DATASET_LABEL);
       for (const ms of stats.evalMs[dataset]) h.observe(ms);
     }
   }
