@@ -3,7 +3,9 @@
  * into .cache/venv by scripts/setup) (issue 9, item 8). The control plane is a real process:
  * SQLite store, Glue existence check on moto, evidence index on the real broker, an admin token
  * on every request. Checks: not_a_server_error (no 5xx), response_schema_conformance (every body
- * matches its documented schema), status_code_conformance (every status is documented).
+ * matches its documented schema), status_code_conformance (every status is documented),
+ * content_type_conformance (every Content-Type is documented) and ignored_auth (each operation that
+ * declares bearer security refuses requests without or with a broken token).
  * Bounded: SF_FUZZ_MAX_EXAMPLES (30) per operation and phase, SF_FUZZ_MAX_TIME (100 s) in all.
  * SF_FUZZ_SEED replays a run (the seed is printed either way).
  */
@@ -18,9 +20,12 @@ import { REPO_ROOT } from '../../../src/dev/services.js';
 import { LOG_DIR, startControlPlane, unique } from '../../helpers/stack.js';
 
 const SCHEMATHESIS = join(REPO_ROOT, '.cache', 'venv', 'bin', 'schemathesis');
-const CHECKS = 'not_a_server_error,response_schema_conformance,status_code_conformance';
+const CHECKS =
+  'not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance,ignored_auth';
 
-test('schemathesis finds no 5xx, no schema-violating and no undocumented response', { timeout: 300_000 }, async (t) => {
+test('schemathesis finds no 5xx, no schema-violating, undocumented or unauthenticated-but-accepted response', {
+  timeout: 300_000,
+}, async (t) => {
   assert.ok(existsSync(SCHEMATHESIS), `${SCHEMATHESIS} is missing: run scripts/setup`);
   const cp = await startControlPlane(t, {
     SF_SCHEMA_CHECK: 'glue',
