@@ -216,7 +216,7 @@ export function evaluateRecord(snap: CompiledSnapshot, rec: RawRecord, nowJson: 
   }
   let findings: pii.PiiFinding[] | null = null;
   if (!ds.disabled.has('PII') && decoded.ok) {
-    const r = pii.evaluate(ds.pii, decoded.value);
+    const r = pii.evaluate(ds.pii, decoded.value, !decoded.binary);
     findings = r.findings;
     add(failedGates, gateCodes, 'PII', r.codes);
   }

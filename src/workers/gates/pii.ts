@@ -53,12 +53,26 @@ interface Walk {
 }
 const W: Walk = { segs: [], findings: null, generic: null, block: false };
 
-export function evaluate(c: CompiledPii, value: unknown): PiiResult {
+/** Tells whether Object.prototype carries enumerable properties (then for-in would visit them). */
+const PROBE: Record<string, unknown> = {};
+function prototypeClean(): boolean {
+  for (const _ in PROBE) return false;
+  return true;
+}
+
+/**
+ * `fromJson`: the value came from JSON.parse, so every object is a plain object whose own
+ * enumerable keys are what for-in visits (in Object.keys order) while Object.prototype has no
+ * enumerable properties; for-in then avoids allocating a key array per object. Decoded Avro
+ * records (enumerable prototype methods) take the Object.keys walk.
+ */
+export function evaluate(c: CompiledPii, value: unknown, fromJson = false): PiiResult {
   if (c.policy === 'ALLOW') return PASS;
   W.findings = null;
   W.generic = null;
   W.block = c.policy === 'BLOCK';
-  visit(value, null, 0);
+  if (fromJson && prototypeClean()) visitJson(value, null, 0);
+  else visit(value, null, 0);
   const findings = W.findings as PiiFinding[] | null;
   const generic = W.generic as string[] | null;
   W.findings = null;
@@ -96,6 +110,26 @@ function visit(v: unknown, key: string | null, depth: number): void {
       const k = keys[i];
       W.segs[depth] = k;
       visit((v as Record<string, unknown>)[k], k, depth + 1);
+    }
+  }
+}
+
+/** visit() for values from JSON.parse: plain objects and arrays only, keys by for-in. */
+function visitJson(v: unknown, key: string | null, depth: number): void {
+  if (typeof v === 'string') {
+    const m = detectUnderKey(v, key);
+    if (m !== 0) record(m, depth);
+  } else if (typeof v !== 'object' || v === null) {
+    return;
+  } else if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      W.segs[depth] = i;
+      visitJson(v[i], key, depth + 1);
+    }
+  } else {
+    for (const k in v) {
+      W.segs[depth] = k;
+      visitJson((v as Record<string, unknown>)[k], k, depth + 1);
     }
   }
 }
