@@ -4,7 +4,6 @@
  * pre-serialised once; per record only the varying parts are stringified.
  */
 
-import { isUtf8 } from 'node:buffer';
 import { hash } from 'node:crypto';
 
 /** Deterministic per (raw topic, partition, offset, policy version): replays produce the same id. */
@@ -16,11 +15,17 @@ export function payloadHash(value: Uint8Array | null): string | null {
   return value === null ? null : `sha256:${hash('sha256', value)}`;
 }
 
+/** Validates and decodes in one pass; ignoreBOM keeps a BOM in the text, as toString('utf8') did. */
+const UTF8_FATAL = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 /** UTF-8 key, or `base64:` + base64 when the bytes are not UTF-8. */
 export function keyText(key: Uint8Array | null): string | null {
   if (key === null) return null;
-  const b = Buffer.from(key.buffer, key.byteOffset, key.length);
-  return isUtf8(b) ? b.toString('utf8') : `base64:${b.toString('base64')}`;
+  try {
+    return UTF8_FATAL.decode(key);
+  } catch {
+    return `base64:${Buffer.from(key.buffer, key.byteOffset, key.length).toString('base64')}`;
+  }
 }
 
 /** Pre-serialised fragments of one dataset (or of "unresolved"). */
@@ -49,15 +54,28 @@ export function datasetFragments(
   };
 }
 
-const topicCache = new Map<string, string>();
-function quotedTopic(topic: string): string {
-  let q = topicCache.get(topic);
+/**
+ * JSON-quoted strings that repeat across records (topics, producer ids, schema ids): quoted
+ * once, then one Map lookup. Bounded so that varying values cannot grow it.
+ */
+const quoteCache = new Map<string, string>();
+function quoted(v: string): string {
+  let q = quoteCache.get(v);
   if (q === undefined) {
-    q = JSON.stringify(topic);
-    if (topicCache.size > 10_000) topicCache.clear();
-    topicCache.set(topic, q);
+    q = JSON.stringify(v);
+    if (quoteCache.size > 10_000) quoteCache.clear();
+    quoteCache.set(v, q);
   }
   return q;
+}
+
+/** `[{"path":...,"class":"EMAIL"},...]`: what JSON.stringify gives, without its generic walk. */
+function findingsJson(f: { path: string; class: string }[]): string {
+  let out = '[';
+  for (let i = 0; i < f.length; i++) {
+    out += `${i === 0 ? '' : ','}{"path":${JSON.stringify(f[i].path)},"class":${quoted(f[i].class)}}`;
+  }
+  return `${out}]`;
 }
 
 let lastTs = Number.NaN;
@@ -99,13 +117,13 @@ const EMPTY = '[]';
 export function serialiseEvidence(p: EvidenceParts): string {
   return (
     `{"evidence_id":"${p.id}","timestamp":${p.nowJson},"stage":"OBSERVED_RAW",${p.frags.dataset},` +
-    `"producer":{"producer_id":${p.producerId === null ? 'null' : JSON.stringify(p.producerId)},"identity_confidence":"${p.confidence}"},` +
-    `"source":{"raw_topic":${quotedTopic(p.topic)},"partition":${p.partition},"offset":${p.offset},"key":${p.key === null ? 'null' : JSON.stringify(p.key)},"event_time":"${p.eventTime}"},` +
-    `"schema":{"schema_id":${p.schemaId === null ? 'null' : JSON.stringify(p.schemaId)}},${p.frags.contract},` +
+    `"producer":{"producer_id":${p.producerId === null ? 'null' : quoted(p.producerId)},"identity_confidence":"${p.confidence}"},` +
+    `"source":{"raw_topic":${quoted(p.topic)},"partition":${p.partition},"offset":${p.offset},"key":${p.key === null ? 'null' : JSON.stringify(p.key)},"event_time":"${p.eventTime}"},` +
+    `"schema":{"schema_id":${p.schemaId === null ? 'null' : quoted(p.schemaId)}},${p.frags.contract},` +
     `"validation":{"result":"${p.pass ? 'PASS' : 'FAIL'}","failed_gates":${p.failedGates.length ? JSON.stringify(p.failedGates) : EMPTY},"reason_codes":${p.reasonCodes.length ? JSON.stringify(p.reasonCodes) : EMPTY}},` +
     `"otel":${p.otel === null ? '{"trace_id":null,"span_id":null}' : `{"trace_id":${JSON.stringify(p.otel[0])},"span_id":${JSON.stringify(p.otel[1])}}`},` +
     `"fingerprints":{"payload_hash":${p.payloadHash === null ? 'null' : `"${p.payloadHash}"`},"schema_fingerprint":${p.schemaFingerprint === null ? 'null' : `"${p.schemaFingerprint}"`}},` +
-    `${p.frags.policyVersion},"pii_findings":${p.piiFindings === null ? EMPTY : JSON.stringify(p.piiFindings)},` +
+    `${p.frags.policyVersion},"pii_findings":${p.piiFindings === null ? EMPTY : findingsJson(p.piiFindings)},` +
     `"enforcement":{"mode":${p.frags.mode},"action":"${p.action}"}}`
   );
 }
