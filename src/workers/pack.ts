@@ -58,32 +58,17 @@ function put(buf: Buffer, at: number, b: Bytes): number {
   return b.length;
 }
 
-export interface PackOptions {
-  snapshotVersion: number;
-  /** The shared snapshot (encodeSnapshot). */
-  snapshot: SharedArrayBuffer;
-  /** Evidence timestamp for the whole batch; default Date.now(). */
-  now?: number;
-}
-
 /**
- * Builds a RecordBatch; pass batchTransferList(batch) as the transfer list. Takes the options
- * object or (snapshotVersion, snapshot, now) positionally: both forms are in use.
+ * Builds a RecordBatch; pass batchTransferList(batch) as the transfer list. `snapshot` is the
+ * shared snapshot (encodeSnapshot) of version `snapshotVersion`; `now` is the evidence
+ * timestamp for the whole batch (default Date.now()).
  */
-export function packBatch(records: readonly PackInput[], opts: PackOptions): RecordBatch;
 export function packBatch(
   records: readonly PackInput[],
   snapshotVersion: number,
   snapshot: SharedArrayBuffer,
   now?: number,
-): RecordBatch;
-export function packBatch(
-  records: readonly PackInput[],
-  o: PackOptions | number,
-  sab?: SharedArrayBuffer,
-  now?: number,
 ): RecordBatch {
-  const opts: PackOptions = typeof o === 'number' ? { snapshotVersion: o, snapshot: sab!, now } : o;
   const headers = records.map((r) => headerPairs(r.headers));
   let total = 0;
   let headerCount = 0;
@@ -132,15 +117,15 @@ export function packBatch(
     otel.push(r.otel ?? null);
   }
   return {
-    snapshotVersion: opts.snapshotVersion,
-    snapshot: opts.snapshot,
+    snapshotVersion,
+    snapshot,
     data,
     meta,
     topics,
     headerNames,
     headerSpans,
     otel,
-    now: opts.now ?? Date.now(),
+    now: now ?? Date.now(),
   };
 }
 

@@ -41,7 +41,7 @@ const records: PackInput[] = [
 
 test('pack/unpack round trip preserves every field, null vs empty, and header order', () => {
   const sab = encodeSnapshot(snapshot());
-  const b = packBatch(records, { snapshotVersion: 7, snapshot: sab, now: 42 });
+  const b = packBatch(records, 7, sab, 42);
   assert.equal(recordCount(b), 3);
   assert.deepEqual(b.topics, ['raw.a', 'raw.b']);
   assert.equal(b.now, 42);
@@ -69,10 +69,15 @@ test('pack/unpack round trip preserves every field, null vs empty, and header or
   assert.equal(batchTransferList(b).length, 3);
 });
 
-test('positional packBatch form is equivalent', () => {
+test('packBatch (records, snapshotVersion, snapshot, now?): the batch carries them; now defaults to Date.now()', () => {
   const sab = encodeSnapshot(snapshot());
-  const a = packBatch(records, { snapshotVersion: 1, snapshot: sab, now: 9 });
-  const b = packBatch(records, 1, sab, 9);
+  const a = packBatch(records, 1, sab, 9);
+  assert.equal(a.snapshotVersion, 1);
+  assert.equal(a.snapshot, sab);
+  assert.equal(a.now, 9);
+  const before = Date.now();
+  const b = packBatch(records, 2, sab);
+  assert.ok(b.now >= before && b.now <= Date.now());
   assert.deepEqual([...new Uint8Array(a.data)], [...new Uint8Array(b.data)]);
   assert.deepEqual([...a.meta], [...b.meta]);
 });

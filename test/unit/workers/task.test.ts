@@ -18,7 +18,7 @@ const recs = [order(), bad, order()].map((o, i) => ({
 
 test('worker task: evidence per record, verdicts and per-batch stats', () => {
   const sab = encodeSnapshot(snapshot());
-  const r = task(packBatch(recs, { snapshotVersion: 1, snapshot: sab, now: 0 }));
+  const r = task(packBatch(recs, 1, sab, 0));
   assert.equal(r.verdicts.length, 3);
   assert.deepEqual(
     r.verdicts.map((v) => v.pass),
@@ -40,12 +40,12 @@ test('worker task: evidence per record, verdicts and per-batch stats', () => {
 
 test('worker task: recompiles only when the snapshot version changes', () => {
   const sab1 = encodeSnapshot(snapshot({ version: 10 }));
-  const b1 = packBatch(recs, { snapshotVersion: 10, snapshot: sab1 });
+  const b1 = packBatch(recs, 10, sab1);
   const first = compiledFor(b1);
   assert.equal(compiledFor(b1).snap, first.snap);
   assert.equal(compiledFor(b1).fresh, false);
   const sab2 = encodeSnapshot(snapshot({ version: 11, resolution: [] }));
-  const r = task(packBatch(recs, { snapshotVersion: 11, snapshot: sab2 }));
+  const r = task(packBatch(recs, 11, sab2));
   assert.deepEqual(
     r.verdicts.map((v) => v.dataset_urn),
     [null, null, null],
@@ -54,6 +54,6 @@ test('worker task: recompiles only when the snapshot version changes', () => {
 
 test('worker task: unresolved records are counted under an empty dataset', () => {
   const sab = encodeSnapshot(snapshot({ version: 12, resolution: [] }));
-  const r = task(packBatch(recs.slice(0, 1), { snapshotVersion: 12, snapshot: sab }));
+  const r = task(packBatch(recs.slice(0, 1), 12, sab));
   assert.equal(r.stats.gateFailures['RESOLUTION\u0000UNRESOLVED_DATASET\u0000'], 1);
 });
