@@ -1,5 +1,6 @@
 import Type, { type Static } from 'typebox';
 import { ContractId } from './common.js';
+import { PII_CLASSES } from './gates.js';
 import { PiiClassSchema } from './policy.js';
 
 /**
@@ -20,7 +21,7 @@ export const ContractField = Type.Object(
     max_length: Type.Optional(Type.Integer({ minimum: 0 })),
     format: Type.Optional(Type.Enum(['date-time', 'date', 'email', 'uuid', 'uri', 'ipv4', 'ipv6'] as const)),
     /** PII classes this field may lawfully carry. */
-    pii: Type.Optional(Type.Array(PiiClassSchema, { uniqueItems: true })),
+    pii: Type.Optional(Type.Array(PiiClassSchema, { uniqueItems: true, maxItems: PII_CLASSES.length })),
   },
   { additionalProperties: false },
 );

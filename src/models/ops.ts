@@ -1,4 +1,5 @@
 import Type, { type Static } from 'typebox';
+import { GATES } from './gates.js';
 import { EnforcementMode, GateNameSchema } from './policy.js';
 
 /** Per-dataset operational toggles (audited; picked up by running enforcers within seconds). */
@@ -9,7 +10,7 @@ export const DatasetOpsToggles = Type.Object(
     /** Replaces the policy's enforcement_mode while set. */
     mode_override: Type.Optional(EnforcementMode),
     /** Gates skipped for this dataset (RESOLUTION cannot be disabled). */
-    disabled_gates: Type.Array(GateNameSchema, { uniqueItems: true, default: [] }),
+    disabled_gates: Type.Array(GateNameSchema, { uniqueItems: true, maxItems: GATES.length, default: [] }),
   },
   { additionalProperties: false },
 );
