@@ -71,23 +71,10 @@ const isDigit = (c: number) => c >= 48 && c <= 57;
 const isUpper = (c: number) => c >= 65 && c <= 90;
 const isAlnum = (c: number) => isDigit(c) || isUpper(c) || (c >= 97 && c <= 122) || c === 95;
 
-// Classes of ASCII characters for the numeric-run scanner.
-const C_DIGIT = 1;
-/** May start a numeric run: [0-9+(]. */
-const C_START = 2;
-/** May continue a numeric run: [0-9 ().+-]. */
-const C_BODY = 4;
-const CLS = new Uint8Array(128);
-for (let c = 48; c <= 57; c++) CLS[c] = C_DIGIT | C_START | C_BODY;
-CLS[43] = C_START | C_BODY; // +
-CLS[40] = C_START | C_BODY; // (
-for (const c of [32, 41, 46, 45]) CLS[c] = C_BODY; // space ) . -
-const cls = (c: number) => (c < 128 ? CLS[c] : 0);
-
 /**
  * Where the first numeric run starts: [0-9+(] followed by 5 or more of [0-9 ().+-]. A native
  * search with a fixed-length pattern (no match array allocated); most strings have no run and
- * stop here. The runs themselves are then scanned by hand.
+ * stop here.
  */
 const RUN_START = /[0-9+(][0-9 ().+-]{5}/;
 
@@ -145,35 +132,55 @@ function hasEmail(s: string): boolean {
 }
 
 // --- Numeric runs: PHONE, PAYMENT_CARD, US_SSN, IPv4. A run is [0-9+(] followed by 5 or more of
-// [0-9 ().+-] (leftmost, greedy, non-overlapping), scanned by hand from the first one found by
-// RUN_START: each character is read a bounded number of times, and nothing is allocated.
+// [0-9 ().+-] (leftmost, greedy, non-overlapping), from the first one RUN_START found. Ordinary
+// strings are scanned by hand (no match arrays); long ones by the native regex, which stays fast
+// on 100 KB hostile runs even before the JIT has warmed the hand scanner. Same runs either way.
+const RUN = /[0-9+(][0-9 ().+-]{5,}/g;
 const NANP_SEPS = /^(?:\(\) ?[-. ]?|--|\.\.| {2})$/;
+const HAND_SCAN_MAX = 256;
+
+const C_START = 1;
+const C_BODY = 2;
+/** [0-9+(] may start a run, [0-9 ().+-] may continue one. */
+const RUN_CLASS = new Uint8Array(128);
+for (let c = 48; c <= 57; c++) RUN_CLASS[c] = C_START | C_BODY;
+RUN_CLASS[43] = C_START | C_BODY; // +
+RUN_CLASS[40] = C_START | C_BODY; // (
+for (const c of [32, 41, 46, 45]) RUN_CLASS[c] = C_BODY; // space ) . -
+const runClass = (c: number) => (c < 128 ? RUN_CLASS[c] : 0);
 
 function numeric(s: string, from: number): number {
   let mask = 0;
+  if (s.length > HAND_SCAN_MAX) {
+    RUN.lastIndex = from;
+    for (let m = RUN.exec(s); m !== null; m = RUN.exec(s)) mask |= run(s, m.index, m.index + m[0].length);
+    return mask;
+  }
   let p = from;
   while (p < s.length) {
-    if (!(cls(s.charCodeAt(p)) & C_START)) {
+    if (!(runClass(s.charCodeAt(p)) & C_START)) {
       p++;
       continue;
     }
     const start = p;
     let end = p + 1;
-    while (end < s.length && cls(s.charCodeAt(end)) & C_BODY) end++;
-    // A shorter run, or a later start inside it, cannot reach 6 characters: continue after it.
+    while (end < s.length && runClass(s.charCodeAt(end)) & C_BODY) end++;
+    // A shorter run, or a later start inside it, cannot reach 6 characters: go on after it.
     p = end;
-    if (end - start < 6) continue;
-    // Trailing separators belong to the surrounding text, not to the number.
-    while (end > start && !isDigit(s.charCodeAt(end - 1)) && s.charCodeAt(end - 1) !== 41) end--;
-    // A run glued to letters is part of an identifier (order ids, SKUs), not a number on its own.
-    if ((start > 0 && isAlnum(s.charCodeAt(start - 1))) || (end < s.length && isAlnum(s.charCodeAt(end)))) {
-      mask |= digitSequences(s, start, end);
-      continue;
-    }
-    const found = analyseRun(s, start, end);
-    mask |= found !== 0 ? found : tokens(s, start, end);
+    if (end - start >= 6) mask |= run(s, start, end);
   }
   return mask;
+}
+
+/** One run s[start, end) as the regex matched it. */
+function run(s: string, start: number, end: number): number {
+  // Trailing separators belong to the surrounding text, not to the number.
+  while (end > start && !isDigit(s.charCodeAt(end - 1)) && s.charCodeAt(end - 1) !== 41) end--;
+  // A run glued to letters is part of an identifier (order ids, SKUs), not a number on its own.
+  if ((start > 0 && isAlnum(s.charCodeAt(start - 1))) || (end < s.length && isAlnum(s.charCodeAt(end))))
+    return digitSequences(s, start, end);
+  const found = analyseRun(s, start, end);
+  return found !== 0 ? found : tokens(s, start, end);
 }
 
 /** Space-separated tokens of a run that as a whole matched nothing. */
