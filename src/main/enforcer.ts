@@ -199,7 +199,15 @@ export class Enforcer {
       if (inFlight >= max) this.setPaused(true);
       else if (this.paused && inFlight <= max / 2) this.setPaused(false);
       // Keep polling while paused: rebalances and max.poll.interval depend on it.
-      const messages = await this.consumer.consume(this.paused ? 1 : this.cfg.batchSize);
+      let messages: Message[];
+      try {
+        messages = await this.consumer.consume(this.paused ? 1 : this.cfg.batchSize);
+      } catch (e) {
+        // Transient client errors (broker gone, coordinator moving): librdkafka reconnects.
+        this.log.warn({ err: (e as Error).message }, 'consume failed; retrying');
+        await new Promise((r) => setTimeout(r, 500));
+        continue;
+      }
       if (messages.length > 0) await this.dispatch(messages);
       // Don't let the pool queue grow without bound: the in-flight bound also caps it.
     }
