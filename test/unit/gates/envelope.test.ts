@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import avro from 'avsc';
-import { jsonDepthExceeds } from '../../../src/workers/gates/envelope.js';
+import {
+  DEFAULT_LIMITS,
+  decodeJson,
+  jsonDepthExceeds,
+  jsonTextDepthExceeds,
+} from '../../../src/workers/gates/envelope.js';
 import { glue, order, rec, run, schema, snapshot, V1, V2 } from './fixtures.js';
 
 const AVRO_DEF = {
@@ -108,6 +113,35 @@ for (const c of cases) {
 test('ENVELOPE: depth pre-scan ignores brackets inside strings and escaped quotes', () => {
   assert.equal(jsonDepthExceeds(Buffer.from(JSON.stringify({ s: `${'['.repeat(500)}\\"{{{` })), 10), false);
   assert.equal(jsonDepthExceeds(Buffer.from(`{"a":${'['.repeat(11)}${']'.repeat(11)}}`), 10), true);
+});
+
+test('ENVELOPE: the depth check on the text agrees with the byte scan (strings, escapes, bracket counts)', () => {
+  const cases = [
+    JSON.stringify({ s: `${'['.repeat(500)}\\"{{{` }),
+    `{"a":${'['.repeat(11)}${']'.repeat(11)}}`,
+    `{"a":${'['.repeat(10)}${']'.repeat(10)}}`,
+    `{"s":"${'{'.repeat(40)}","a":[[[[[[[[[[[1]]]]]]]]]]]}`,
+    `{"s":"\\\\","a":[[[[[[[[[[[1]]]]]]]]]]]}`,
+    `{"é":"€ü","a":${'['.repeat(11)}${']'.repeat(11)}}`,
+    `${'[{'.repeat(6)}${'}]'.repeat(6)}`,
+    '"'.concat('['.repeat(100), '"'),
+  ];
+  for (const t of cases) assert.equal(jsonTextDepthExceeds(t, 10), jsonDepthExceeds(Buffer.from(t), 10), t);
+});
+
+test('ENVELOPE: UTF-8 decoding rejects what isUtf8 rejects and keeps a BOM (which fails the parse)', () => {
+  const bad = [
+    [0xed, 0xa0, 0x80], // UTF-16 surrogate
+    [0xc0, 0x80], // overlong
+    [0xf4, 0x90, 0x80, 0x80], // above U+10FFFF
+    [0xe2, 0x82], // truncated
+  ];
+  for (const b of bad) {
+    const bytes = Buffer.from([0x22, ...b, 0x22]);
+    assert.equal(decodeJson(bytes, DEFAULT_LIMITS).code, 'INVALID_UTF8', bytes.toString('hex'));
+  }
+  assert.equal(decodeJson(Buffer.from([0xef, 0xbb, 0xbf, 0x7b, 0x7d]), DEFAULT_LIMITS).code, 'INVALID_JSON');
+  assert.deepEqual(decodeJson(Buffer.from('{"a":"€😀"}'), DEFAULT_LIMITS).value, { a: '€😀' });
 });
 
 test('ENVELOPE: tombstone evidence has a null payload hash', () => {
