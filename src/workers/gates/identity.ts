@@ -36,6 +36,13 @@ export interface CompiledIdentity {
   keys: Map<string, Buffer>;
   /** header value -> verified principal, or a reason code string prefixed with '!' */
   verified: Map<string, string>;
+  /**
+   * The last header value's bytes (a copy: a view would keep the whole batch buffer alive) and
+   * its verdict: consecutive records of a producer carry the same bytes, so one native compare
+   * replaces decoding the value and hashing it for the Map lookup.
+   */
+  lastBytes: Uint8Array | null;
+  lastVerdict: string;
 }
 
 /** identity_keys values are hex when they look like it (even length, >= 32 hex digits), else UTF-8. */
@@ -55,6 +62,8 @@ export function compile(settings: ProducerIdentitySettings | undefined, keys: Ma
     claimHeader: settings?.claim_header ?? null,
     keys,
     verified: new Map(),
+    lastBytes: null,
+    lastVerdict: '',
   };
 }
 
@@ -72,17 +81,34 @@ export function verifyPrincipal(value: string, keys: Map<string, Buffer>): strin
   return timingSafeEqual(expected, Buffer.from(hex, 'hex')) ? principal : '!INVALID_PRINCIPAL_SIGNATURE';
 }
 
+/** The same (non-fatal) decoding as headerText. */
+const UTF8 = new TextDecoder('utf-8');
+
+/** Header value bytes (last occurrence wins), or undefined when absent. */
+function headerBytes(rec: RawRecord, name: string): Uint8Array | undefined {
+  for (let i = rec.headerNames.length - 1; i >= 0; i--) if (rec.headerNames[i] === name) return rec.headerValues[i];
+  return undefined;
+}
+
 export function evaluate(c: CompiledIdentity, rec: RawRecord, payload: unknown): Identity {
   let codes: string[] | null = null;
   let principal: string | null = null;
   if (c.header !== null) {
-    const hv = headerText(rec, c.header);
-    if (hv !== undefined) {
-      let v = c.verified.get(hv);
-      if (v === undefined) {
-        v = verifyPrincipal(hv, c.keys);
-        if (c.verified.size >= 4096) c.verified.clear(); // bounded: forged values must not grow it
-        c.verified.set(hv, v);
+    const hb = headerBytes(rec, c.header);
+    if (hb !== undefined) {
+      let v: string;
+      const last = c.lastBytes;
+      if (last !== null && last.length === hb.length && Buffer.compare(last, hb) === 0) v = c.lastVerdict;
+      else {
+        const hv = UTF8.decode(hb);
+        const known = c.verified.get(hv);
+        if (known === undefined) {
+          v = verifyPrincipal(hv, c.keys);
+          if (c.verified.size >= 4096) c.verified.clear(); // bounded: forged values must not grow it
+          c.verified.set(hv, v);
+        } else v = known;
+        c.lastBytes = hb.slice();
+        c.lastVerdict = v;
       }
       if (v.charCodeAt(0) === 33) codes = [v.slice(1)];
       else principal = v;

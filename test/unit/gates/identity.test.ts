@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { compileKeys, verifyPrincipal } from '../../../src/workers/gates/identity.js';
+import { compile, compileKeys, evaluate, verifyPrincipal } from '../../../src/workers/gates/identity.js';
 import { headers, order, policy, rec, run, signedPrincipal, snapshot } from './fixtures.js';
 
 const owner = {
@@ -98,4 +98,24 @@ test('IDENTITY: principals may contain dots; utf-8 secrets work', () => {
   const keys = compileKeys({ kid: 'not-hex secret' });
   const v = signedPrincipal('User:CN=orders.svc', 'kid', Buffer.from('not-hex secret').toString('hex'));
   assert.equal(verifyPrincipal(v, keys), 'User:CN=orders.svc');
+});
+
+test('IDENTITY: consecutive records with different principal headers of the same length each get their own verdict', () => {
+  const c = compile(owner, compileKeys(snapshot().identity_keys));
+  const good = signedPrincipal('orders-svc');
+  // Same length, one hex digit changed: must not reuse the previous record's verdict.
+  const forged = good.slice(0, -1) + (good.endsWith('0') ? '1' : '0');
+  const other = signedPrincipal('orders-svx');
+  const seq = [good, good, forged, forged, good, other, good, '', good];
+  for (const h of seq) {
+    const want = verifyPrincipal(h, compileKeys(snapshot().identity_keys));
+    const got = evaluate(c, rec(order(), headers({ 'x-sf-principal': h })), order());
+    if (want.startsWith('!')) {
+      assert.equal(got.confidence, 'MEDIUM', h);
+      assert.deepEqual(got.codes?.[0], want.slice(1), h);
+    } else {
+      assert.equal(got.confidence, 'HIGH', h);
+      assert.equal(got.producerId, want, h);
+    }
+  }
 });
