@@ -15,6 +15,8 @@ export interface EnforcerConfig extends CommonConfig {
   batchSize: number;
   /** Bound on records consumed but not yet done (evidence acked, actions done): pause above it. */
   maxInFlight: number;
+  /** librdkafka prefetch budget (queued.max.messages.kbytes). */
+  fetchQueueKb: number;
   /** How often done offsets are committed. */
   commitIntervalMs: number;
   /** How often the control plane snapshot is polled (ETag, cheap when unchanged). */
@@ -76,7 +78,8 @@ export function enforcerConfig(): EnforcerConfig {
     httpPort: env.int('SF_ENFORCER_HTTP_PORT', 9464, 0),
     offsetReset: reset,
     batchSize: env.int('SF_ENFORCER_BATCH_SIZE', 512, 1),
-    maxInFlight: env.int('SF_ENFORCER_MAX_INFLIGHT', 20_000, 1),
+    maxInFlight: env.int('SF_ENFORCER_MAX_INFLIGHT', 8192, 1),
+    fetchQueueKb: env.int('SF_ENFORCER_FETCH_QUEUE_KB', 8192, 64),
     commitIntervalMs: env.int('SF_ENFORCER_COMMIT_INTERVAL_MS', 1000, 10),
     policyRefreshMs: env.int('SF_POLICY_REFRESH_MS', 2000, 100),
     schemaCacheTtlMs: env.int('SF_SCHEMA_CACHE_TTL_MS', 120_000, 1000),

@@ -18,7 +18,7 @@ export class RawConsumer {
   private connected = false;
 
   constructor(
-    opts: { brokers: string; groupId: string; offsetReset: 'latest' | 'earliest' },
+    opts: { brokers: string; groupId: string; offsetReset: 'latest' | 'earliest'; fetchQueueKb: number },
     private readonly hooks: RebalanceHooks,
     private readonly log: Logger,
   ) {
@@ -32,7 +32,8 @@ export class RawConsumer {
         // We never store offsets implicitly: commits carry explicit offsets.
         'enable.auto.offset.store': false,
         'partition.assignment.strategy': 'roundrobin',
-        'queued.max.messages.kbytes': 32768,
+        // The prefetch queue is latency under load (records wait in it): keep it to ~0.5 s of work.
+        'queued.max.messages.kbytes': opts.fetchQueueKb,
         'fetch.wait.max.ms': 100,
         'topic.metadata.refresh.interval.ms': 10_000,
         rebalance_cb: (err: LibrdKafkaError, assignment: TopicPartition[]) => this.onRebalance(err, assignment),

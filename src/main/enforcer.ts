@@ -22,7 +22,7 @@ import { RawConsumer } from './consumer.js';
 import { GatePool } from './dispatch.js';
 import { type AckSink, KafkaSender } from './evidence-producer.js';
 import { EnforcerMetrics, UNRESOLVED_DATASET_LABEL } from './metrics.js';
-import { OffsetTracker, type Segment } from './offsets.js';
+import { OffsetTracker, type PartitionState, type Segment } from './offsets.js';
 import { PolicySnapshots } from './policy-snapshot.js';
 import { type ConsumedRecord, toRecord } from './records.js';
 import { SchemaRegistryCache } from './schema-registry.js';
@@ -90,7 +90,7 @@ export class Enforcer {
       log,
     });
     this.consumer = new RawConsumer(
-      { brokers: cfg.brokers, groupId: cfg.groupId, offsetReset: cfg.offsetReset },
+      { brokers: cfg.brokers, groupId: cfg.groupId, offsetReset: cfg.offsetReset, fetchQueueKb: cfg.fetchQueueKb },
       { onAssign: (p) => this.onAssign(p), onRevoke: (p) => this.onRevoke(p) },
       log,
     );
@@ -215,23 +215,29 @@ export class Enforcer {
 
   private async dispatch(messages: Message[]): Promise<void> {
     const records: ConsumedRecord[] = [];
-    const segments: Segment[] = [];
     const wireIds = new Set<string>();
-    // Group per partition in consume order: one segment per (batch, partition).
-    const open = new Map<string, { seg: Segment | undefined; count: number; last: number; idx: number[] }>();
+    // Group per partition in consume order: one segment per (batch, partition). librdkafka
+    // hands out runs of one partition, so the previous message's group is checked first.
+    const groups = new Map<PartitionState, { count: number; last: number; idx: number[] }>();
+    let lastTopic = '';
+    let lastPartition = -1;
+    let g: { count: number; last: number; idx: number[] } | undefined;
     for (const m of messages) {
-      const st = this.tracker.owned(m.topic, m.partition);
-      if (!st) continue; // revoked since it was fetched: the new owner reads it again
+      if (m.partition !== lastPartition || m.topic !== lastTopic) {
+        lastTopic = m.topic;
+        lastPartition = m.partition;
+        const st = this.tracker.owned(m.topic, m.partition);
+        g = st && groups.get(st);
+        if (st && !g) {
+          g = { count: 0, last: -1, idx: [] };
+          groups.set(st, g);
+        }
+      }
+      if (!g) continue; // revoked since it was fetched: the new owner reads it again
       const value = m.value ?? null;
       if (value && value.length >= 18 && value[0] === GLUE_HEADER_VERSION) {
         const id = uuidFromBytes(value, 2);
         if (!this.snapshots.isKnownSchema(id)) wireIds.add(id);
-      }
-      const key = `${m.topic}\u0000${m.partition}`;
-      let g = open.get(key);
-      if (!g) {
-        g = { seg: undefined, count: 0, last: -1, idx: [] };
-        open.set(key, g);
       }
       g.count++;
       g.last = m.offset;
@@ -239,12 +245,16 @@ export class Enforcer {
       records.push(toRecord(m));
     }
     if (records.length === 0) return;
-    this.metrics.rawObserved.inc({ topic: records[0].topic }, records.length);
-    for (const [key, g] of open) {
-      const sep = key.indexOf('\u0000');
-      const st = this.tracker.owned(key.slice(0, sep), Number(key.slice(sep + 1)))!;
-      const seg = this.tracker.open(st, g.count, g.last);
-      for (const i of g.idx) segments[i] = seg;
+    const segments: Segment[] = new Array(records.length);
+    const keys: Buffer[] = new Array(records.length);
+    for (const [st, grp] of groups) {
+      const seg = this.tracker.open(st, grp.count, grp.last);
+      const key = this.evidenceKey(st.topic, st.partition);
+      for (const i of grp.idx) {
+        segments[i] = seg;
+        keys[i] = key;
+      }
+      this.metrics.rawObserved.inc({ topic: st.topic }, grp.count);
     }
     if (wireIds.size > 0) await this.snapshots.ensureSchemas(wireIds);
     const now = Date.now();
@@ -260,7 +270,7 @@ export class Enforcer {
     // Evaluation runs in workers; we don't await it here so consumption overlaps it.
     void this.pool
       .evaluate(records, this.snapshots.snapshot(), now)
-      .then((results) => this.emit(records, segments, results, spans, now))
+      .then((results) => this.emit(records, segments, keys, results, spans, now))
       .catch((e) => {
         this.fatal = e as Error;
         this.log.fatal({ err: (e as Error).stack }, 'emit failed');
@@ -293,11 +303,13 @@ export class Enforcer {
   private emit(
     records: ConsumedRecord[],
     segments: Segment[],
+    keys: Buffer[],
     results: BatchResult[],
     spans: Array<RecordSpans | undefined> | undefined,
     evalStart: number,
   ): void {
     const evalEnd = Date.now();
+    const emittedByTopic = new Map<string, number>();
     let base = 0;
     for (const res of results) {
       this.metrics.mergeBatch(res.stats);
@@ -328,16 +340,13 @@ export class Enforcer {
       for (let i = 0; i < n; i++) {
         const r = records[base + i];
         const v = res.verdicts[i];
+        emittedByTopic.set(r.topic, (emittedByTopic.get(r.topic) ?? 0) + 1);
         const evidence = evidenceBytes.subarray(
           res.evidenceSpans[2 * i],
           res.evidenceSpans[2 * i] + res.evidenceSpans[2 * i + 1],
         );
         remaining[i] = v.action === 'NONE' || (v.action === 'QUARANTINE' && !this.quarantine) ? 1 : 2;
-        this.sender.send(
-          { topic: this.cfg.evidenceTopic, key: this.evidenceKey(r.topic, r.partition), value: evidence },
-          sink,
-          i,
-        );
+        this.sender.send({ topic: this.cfg.evidenceTopic, key: keys[base + i], value: evidence }, sink, i);
         if (v.action === 'REPUBLISH' && v.target_topic) {
           this.sender.send(
             {
@@ -362,7 +371,8 @@ export class Enforcer {
             .then(() => sink.ack(i));
         }
       }
-      this.metrics.evidenceEmitted.inc({ topic: records[base].topic }, n);
+      for (const [topic, count] of emittedByTopic) this.metrics.evidenceEmitted.inc({ topic }, count);
+      emittedByTopic.clear();
       base += n;
     }
   }

@@ -55,8 +55,9 @@ export class KafkaSender {
       'linger.ms': 5,
       'batch.num.messages': 10000,
       'compression.type': 'lz4',
-      'queue.buffering.max.messages': 200000,
-      'queue.buffering.max.kbytes': 262144,
+      // Bounds memory while the evidence bus is slow; the in-flight cap pauses consumption first.
+      'queue.buffering.max.messages': 100000,
+      'queue.buffering.max.kbytes': 65536,
       dr_cb: true,
     });
     this.producer.on('delivery-report', (err, report) => this.onDelivery(err, report.opaque as Pending, report.topic));
