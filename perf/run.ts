@@ -90,22 +90,33 @@ function parseTable(text: string): MicroRow[] {
   return rows;
 }
 
+/** Runs each built micro-benchmark (gates, main thread) and merges their tables. */
 function runMicro(): { rows: MicroRow[]; header: string; raw: string; error?: string } | null {
-  const file = join(REPO_ROOT, 'dist', 'perf', 'micro', 'gates.bench.js');
-  if (!existsSync(file)) {
-    log('micro: dist/perf/micro/gates.bench.js not built; skipped');
+  const benches = ['gates.bench.js', 'main-thread.bench.js']
+    .map((f) => join(REPO_ROOT, 'dist', 'perf', 'micro', f))
+    .filter((f) => existsSync(f));
+  if (benches.length === 0) {
+    log('micro: no built micro-benchmarks under dist/perf/micro; skipped');
     return null;
   }
-  log('micro: gates.bench.js');
-  const res = spawnSync(process.execPath, [file], {
-    cwd: REPO_ROOT,
-    encoding: 'utf8',
-    env: { ...process.env, SF_BENCH_MS: mode === 'full' ? '1000' : '250' },
-    timeout: 300_000,
-  });
-  const raw = `${res.stdout ?? ''}${res.stderr ?? ''}`;
-  if (res.status !== 0) return { rows: [], header: '', raw, error: `exit ${res.status}` };
-  return { rows: parseTable(res.stdout), header: res.stdout.split('\n')[0] ?? '', raw };
+  const out: { rows: MicroRow[]; header: string; raw: string; error?: string } = { rows: [], header: '', raw: '' };
+  for (const file of benches) {
+    log(`micro: ${file.split('/').pop()}`);
+    const res = spawnSync(process.execPath, [file], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, SF_BENCH_MS: mode === 'full' ? '1000' : '250' },
+      timeout: 300_000,
+    });
+    out.raw += `${res.stdout ?? ''}${res.stderr ?? ''}`;
+    if (res.status !== 0) {
+      out.error = `${file.split('/').pop()} exit ${res.status}`;
+      continue;
+    }
+    out.rows.push(...parseTable(res.stdout));
+    out.header += `${out.header ? '; ' : ''}${res.stdout.split('\n')[0] ?? ''}`;
+  }
+  return out;
 }
 
 const fmt = (x: number | null | undefined, d = 0) =>
@@ -244,7 +255,7 @@ function markdown(r: {
   }
   if (micro) {
     L.push('');
-    L.push(`### Micro-benchmarks (perf/micro/gates.bench.ts, tinybench): ${micro.header}`);
+    L.push(`### Micro-benchmarks (perf/micro/*.bench.ts, tinybench): ${micro.header}`);
     L.push('');
     if (micro.rows.length) {
       L.push('| task | ns/record | ±% | vs ajv |', '|---|---|---|---|');
