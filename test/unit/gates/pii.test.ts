@@ -121,7 +121,9 @@ test('PII: 100 KB regex-bait strings finish in milliseconds for every detector',
     const t0 = performance.now();
     D.detect(s, D.CTX_PHONE | D.CTX_SSN | D.CTX_SECRET);
     const ms = performance.now() - t0;
-    assert.ok(ms < 50, `${name}: ${ms.toFixed(1)} ms`);
+    // Linear scanning of 100 KB takes ~1 ms; catastrophic backtracking takes seconds to
+    // forever. The wide margin keeps this a correctness check, not a timing one.
+    assert.ok(ms < 500, `${name}: ${ms.toFixed(1)} ms`);
   }
   assert.ok(NAMES.EMAIL);
 });
