@@ -21,28 +21,22 @@ import {
   Producer,
   type TopicPartition,
 } from '../src/common/kafka.js';
-import { kafkaSecurityConfig } from '../src/common/kafka-security.js';
+import { enforcerConfig } from '../src/main/config.js';
+import { rawConsumerConfig } from '../src/main/consumer.js';
+import { evidenceProducerConfig } from '../src/main/evidence-producer.js';
 
-const env = (k: string, d: string) => process.env[k] || d;
-const brokers = env('SF_KAFKA_BROKERS', '127.0.0.1:9092');
-const topics = env('SF_ENFORCER_TOPICS', '')
-  .split(',')
-  .map((t) => t.trim())
-  .filter(Boolean);
-const groupId = env('SF_ENFORCER_GROUP_ID', 'signal-factory-perf-baseline');
-const evidenceTopic = env('SF_EVIDENCE_TOPIC', 'signal_factory.evidence');
-const batchSize = Number(env('SF_ENFORCER_BATCH_SIZE', '512'));
-const maxInFlight = Number(env('SF_ENFORCER_MAX_INFLIGHT', '20000'));
-const commitMs = Number(env('SF_ENFORCER_COMMIT_INTERVAL_MS', '1000'));
-const offsetReset = env('SF_ENFORCER_OFFSET_RESET', 'latest') === 'earliest' ? 'earliest' : 'latest';
-const httpPort = Number(env('SF_ENFORCER_HTTP_PORT', '9465'));
-const ERR_QUEUE_FULL = -184;
-const EVIDENCE_BYTES = 900;
-
-if (topics.length === 0) {
-  process.stderr.write('baseline: SF_ENFORCER_TOPICS is required\n');
+// The same configuration, from the same variables, as the enforcer (src/main/config.ts).
+const cfg = enforcerConfig();
+if (cfg.topics instanceof RegExp) {
+  process.stderr.write('baseline: SF_ENFORCER_TOPICS must be a list of topics\n');
   process.exit(2);
 }
+const { brokers, groupId, evidenceTopic, batchSize, maxInFlight, offsetReset } = cfg;
+const topics = cfg.topics;
+const commitMs = cfg.commitIntervalMs;
+const httpPort = cfg.httpPort;
+const ERR_QUEUE_FULL = -184;
+const EVIDENCE_BYTES = 900;
 
 interface Part {
   topic: string;
@@ -68,36 +62,18 @@ let paused = false;
 let stopping = false;
 let assigned = false;
 
+// The enforcer's own client settings (src/main), so the comparison is like for like.
 const consumer = new KafkaConsumer(
   {
-    'metadata.broker.list': brokers,
-    ...kafkaSecurityConfig(),
-    'group.id': groupId,
+    ...rawConsumerConfig({ brokers, groupId, fetchQueueKb: cfg.fetchQueueKb }),
     'client.id': 'signal-factory-perf-baseline',
-    'enable.auto.commit': false,
-    'enable.auto.offset.store': false,
-    'partition.assignment.strategy': 'roundrobin',
-    'queued.max.messages.kbytes': 32768,
-    'fetch.wait.max.ms': 100,
-    'topic.metadata.refresh.interval.ms': 10_000,
     rebalance_cb: (err: LibrdKafkaError, assignment: TopicPartition[]) => onRebalance(err, assignment),
   },
   { 'auto.offset.reset': offsetReset },
 );
 const producer = new Producer({
-  'metadata.broker.list': brokers,
-  ...kafkaSecurityConfig(),
+  ...evidenceProducerConfig(cfg.evidenceBrokers, cfg.deliveryTimeoutMs),
   'client.id': 'signal-factory-perf-baseline',
-  acks: -1,
-  'enable.idempotence': true,
-  'message.send.max.retries': 2147483647,
-  'delivery.timeout.ms': 120_000,
-  'linger.ms': 5,
-  'batch.num.messages': 10000,
-  'compression.type': 'lz4',
-  'queue.buffering.max.messages': 200000,
-  'queue.buffering.max.kbytes': 262144,
-  dr_cb: true,
 });
 
 function takeCommits(): Array<{ topic: string; partition: number; offset: number }> {

@@ -13,6 +13,27 @@ export interface RebalanceHooks {
   onRevoke(parts: TopicPartition[]): void;
 }
 
+/**
+ * The raw consumer's librdkafka settings, shared with the perf baseline so both run the
+ * same client configuration.
+ */
+export function rawConsumerConfig(opts: { brokers: string; groupId: string; fetchQueueKb: number }) {
+  return {
+    'metadata.broker.list': opts.brokers,
+    ...kafkaSecurityConfig(),
+    'group.id': opts.groupId,
+    'client.id': 'signal-factory-enforcer',
+    'enable.auto.commit': false,
+    // We never store offsets implicitly: commits carry explicit offsets.
+    'enable.auto.offset.store': false,
+    'partition.assignment.strategy': 'roundrobin',
+    // The prefetch queue is latency under load (records wait in it): keep it to ~0.5 s of work.
+    'queued.max.messages.kbytes': opts.fetchQueueKb,
+    'fetch.wait.max.ms': 100,
+    'topic.metadata.refresh.interval.ms': 10_000,
+  };
+}
+
 export class RawConsumer {
   readonly consumer: KafkaConsumer;
   private connected = false;
@@ -24,18 +45,7 @@ export class RawConsumer {
   ) {
     this.consumer = new KafkaConsumer(
       {
-        'metadata.broker.list': opts.brokers,
-        ...kafkaSecurityConfig(),
-        'group.id': opts.groupId,
-        'client.id': 'signal-factory-enforcer',
-        'enable.auto.commit': false,
-        // We never store offsets implicitly: commits carry explicit offsets.
-        'enable.auto.offset.store': false,
-        'partition.assignment.strategy': 'roundrobin',
-        // The prefetch queue is latency under load (records wait in it): keep it to ~0.5 s of work.
-        'queued.max.messages.kbytes': opts.fetchQueueKb,
-        'fetch.wait.max.ms': 100,
-        'topic.metadata.refresh.interval.ms': 10_000,
+        ...rawConsumerConfig(opts),
         rebalance_cb: (err: LibrdKafkaError, assignment: TopicPartition[]) => this.onRebalance(err, assignment),
       },
       { 'auto.offset.reset': opts.offsetReset },

@@ -31,6 +31,26 @@ interface Pending {
   tag: number;
 }
 
+/** The evidence producer's librdkafka settings (design 7.2), shared with the perf baseline. */
+export function evidenceProducerConfig(brokers: string, deliveryTimeoutMs: number) {
+  return {
+    'metadata.broker.list': brokers,
+    ...kafkaSecurityConfig(),
+    'client.id': 'signal-factory-enforcer',
+    acks: -1, // all in-sync replicas
+    'enable.idempotence': true,
+    'message.send.max.retries': 2147483647,
+    'delivery.timeout.ms': deliveryTimeoutMs,
+    'linger.ms': 5,
+    'batch.num.messages': 10000,
+    'compression.type': 'lz4' as const,
+    // Bounds memory while the evidence bus is slow; the in-flight cap pauses consumption first.
+    'queue.buffering.max.messages': 100000,
+    'queue.buffering.max.kbytes': 65536,
+    dr_cb: true,
+  };
+}
+
 export class KafkaSender {
   private readonly producer: Producer;
   private connected = false;
@@ -44,22 +64,7 @@ export class KafkaSender {
     private readonly metrics: EnforcerMetrics,
     private readonly log: Logger,
   ) {
-    this.producer = new Producer({
-      'metadata.broker.list': brokers,
-      ...kafkaSecurityConfig(),
-      'client.id': 'signal-factory-enforcer',
-      acks: -1, // all in-sync replicas
-      'enable.idempotence': true,
-      'message.send.max.retries': 2147483647,
-      'delivery.timeout.ms': deliveryTimeoutMs,
-      'linger.ms': 5,
-      'batch.num.messages': 10000,
-      'compression.type': 'lz4',
-      // Bounds memory while the evidence bus is slow; the in-flight cap pauses consumption first.
-      'queue.buffering.max.messages': 100000,
-      'queue.buffering.max.kbytes': 65536,
-      dr_cb: true,
-    });
+    this.producer = new Producer(evidenceProducerConfig(brokers, deliveryTimeoutMs));
     this.producer.on('delivery-report', (err, report) => this.onDelivery(err, report.opaque as Pending, report.topic));
     this.producer.on('event.error', (err: LibrdKafkaError) => this.log.warn({ err: err.message }, 'producer error'));
   }
