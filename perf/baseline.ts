@@ -22,7 +22,7 @@ import {
   type TopicPartition,
 } from '../src/common/kafka.js';
 import { enforcerConfig } from '../src/main/config.js';
-import { rawConsumerConfig } from '../src/main/consumer.js';
+import { CONSUME_TIMEOUT_MS, rawConsumerConfig } from '../src/main/consumer.js';
 import { evidenceProducerConfig } from '../src/main/evidence-producer.js';
 
 // The same configuration, from the same variables, as the enforcer (src/main/config.ts).
@@ -217,7 +217,7 @@ async function main(): Promise<void> {
   await new Promise<void>((res, rej) => producer.connect({ timeout: 30_000 }, (e) => (e ? rej(e) : res())));
   producer.setPollInterval(5);
   await new Promise<void>((res, rej) => consumer.connect({ timeout: 30_000 }, (e) => (e ? rej(e) : res())));
-  consumer.setDefaultConsumeTimeout(100);
+  consumer.setDefaultConsumeTimeout(CONSUME_TIMEOUT_MS);
   consumer.subscribe(topics);
   const timer = setInterval(() => commit(), commitMs);
   await new Promise<void>((res) => server.listen(httpPort, '127.0.0.1', res));

@@ -79,7 +79,7 @@ export function enforcerConfig(): EnforcerConfig {
     offsetReset: reset,
     batchSize: env.int('SF_ENFORCER_BATCH_SIZE', 512, 1),
     maxInFlight: env.int('SF_ENFORCER_MAX_INFLIGHT', 8192, 1),
-    fetchQueueKb: env.int('SF_ENFORCER_FETCH_QUEUE_KB', 8192, 64),
+    fetchQueueKb: env.int('SF_ENFORCER_FETCH_QUEUE_KB', 16384, 64),
     commitIntervalMs: env.int('SF_ENFORCER_COMMIT_INTERVAL_MS', 1000, 10),
     policyRefreshMs: env.int('SF_POLICY_REFRESH_MS', 2000, 100),
     schemaCacheTtlMs: env.int('SF_SCHEMA_CACHE_TTL_MS', 120_000, 1000),

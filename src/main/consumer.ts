@@ -17,6 +17,9 @@ export interface RebalanceHooks {
  * The raw consumer's librdkafka settings, shared with the perf baseline so both run the
  * same client configuration.
  */
+/** consume(n) waits up to this long to fill a batch: at low rates that wait is latency. */
+export const CONSUME_TIMEOUT_MS = 20;
+
 export function rawConsumerConfig(opts: { brokers: string; groupId: string; fetchQueueKb: number }) {
   return {
     'metadata.broker.list': opts.brokers,
@@ -29,6 +32,8 @@ export function rawConsumerConfig(opts: { brokers: string; groupId: string; fetc
     'partition.assignment.strategy': 'roundrobin',
     // The prefetch queue is latency under load (records wait in it): keep it to ~0.5 s of work.
     'queued.max.messages.kbytes': opts.fetchQueueKb,
+    // Several smaller fetches in flight keep a backlog drain fed within that budget.
+    'max.partition.fetch.bytes': 262144,
     'fetch.wait.max.ms': 100,
     'topic.metadata.refresh.interval.ms': 10_000,
   };
@@ -76,7 +81,7 @@ export class RawConsumer {
       this.consumer.connect({ timeout: 30_000 }, (err) => (err ? reject(err) : resolve())),
     );
     this.connected = true;
-    this.consumer.setDefaultConsumeTimeout(100);
+    this.consumer.setDefaultConsumeTimeout(CONSUME_TIMEOUT_MS);
     // librdkafka treats a subscription starting with ^ as a regex.
     this.consumer.subscribe(topics instanceof RegExp ? [topics.source] : topics);
   }

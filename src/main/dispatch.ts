@@ -26,6 +26,8 @@ export class GatePool {
       // Batches are CPU-bound and sync: queue them instead of oversubscribing cores.
       concurrentTasksPerWorker: 1,
       idleTimeout: Number.POSITIVE_INFINITY,
+      // Gate garbage is short-lived: a small young generation keeps RSS down at a small GC cost.
+      resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 512 },
     });
   }
 
