@@ -9,7 +9,13 @@ describe('BulkHistogram', () => {
     const ours = new client.Registry();
     const theirs = new client.Registry();
     const bulk = new BulkHistogram('x_ms', 'help text', 'dataset', bounds, ours);
-    const ref = new client.Histogram({ name: 'x_ms', help: 'help text', labelNames: ['dataset'], buckets: bounds, registers: [theirs] });
+    const ref = new client.Histogram({
+      name: 'x_ms',
+      help: 'help text',
+      labelNames: ['dataset'],
+      buckets: bounds,
+      registers: [theirs],
+    });
     const values = [0.05, 0.1, 0.7, 3, 10, 11, 250];
     for (const v of values) {
       bulk.labels('a').observe(v);
