@@ -8,6 +8,7 @@ import { kafkaSecurityConfig } from '../common/kafka-security.js';
 import type { Logger } from '../common/logger.js';
 
 export interface RebalanceHooks {
+  /** Runs after the partitions are assigned. */
   onAssign(parts: TopicPartition[]): void;
   /** Runs before the partitions are given up: commit what is done, then forget them. */
   onRevoke(parts: TopicPartition[]): void;
@@ -61,8 +62,10 @@ export class RawConsumer {
   private onRebalance(err: LibrdKafkaError, assignment: TopicPartition[]): void {
     try {
       if (err.code === CODES.ERRORS.ERR__ASSIGN_PARTITIONS) {
-        this.hooks.onAssign(assignment);
+        // Assign first: the hook sets each new partition's pause state explicitly, because
+        // librdkafka keeps an application pause on a partition across unassign/assign.
         this.consumer.assign(assignment);
+        this.hooks.onAssign(assignment);
         this.log.info({ partitions: assignment.map((p) => `${p.topic}[${p.partition}]`) }, 'partitions assigned');
       } else if (err.code === CODES.ERRORS.ERR__REVOKE_PARTITIONS) {
         this.hooks.onRevoke(assignment);

@@ -149,7 +149,12 @@ export class Enforcer {
 
   private onAssign(parts: TopicPartition[]): void {
     for (const p of parts) this.tracker.assign(p.topic, p.partition);
-    this.paused = false;
+    // New partitions follow the current backpressure state; resuming also clears a pause
+    // librdkafka kept from before a revoke (else a partition could stay paused forever).
+    const tps = parts.map((p) => ({ topic: p.topic, partition: p.partition }));
+    if (this.paused) this.consumer.consumer.pause(tps);
+    else this.consumer.consumer.resume(tps);
+    this.metrics.paused.set(this.paused ? this.tracker.partitions().length : 0);
   }
 
   private onRevoke(parts: TopicPartition[]): void {

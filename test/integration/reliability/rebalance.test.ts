@@ -4,6 +4,12 @@
  * partition it does not own at that moment (checked against each process's own
  * assignment timeline, read from its JSON logs: 'partitions assigned' / 'partitions
  * revoked' / 'commit' entries, in order).
+ *
+ * Regression (found by this test in CI): with a small in-flight bound the enforcer pauses
+ * its partitions often; librdkafka keeps an application pause on a partition across
+ * unassign/assign, so a partition paused before the join rebalance came back paused and was
+ * never fetched again (a whole partition without evidence). The assign hook now sets the
+ * pause state of every newly assigned partition explicitly.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
