@@ -3,7 +3,8 @@
  * environment, so tests start it with their own store and authenticator on port 0.
  */
 
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import swagger from '@fastify/swagger';
 import { registerAjvFormats, type TypeBoxTypeProvider, TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyReply, type RawServerDefault } from 'fastify';
@@ -13,7 +14,7 @@ import type { Logger } from '../common/logger.js';
 import type { Authenticator } from './auth.js';
 import { ApiError, StoreError, VersionConflictError } from './errors.js';
 import type { EvidenceIndex } from './evidence/index-store.js';
-import { type App, setPrincipal } from './http.js';
+import { type App, errorResponses, setPrincipal } from './http.js';
 import { installMetrics } from './metrics.js';
 import { contractRoutes } from './routes/contracts.js';
 import { datasetRoutes } from './routes/datasets.js';
@@ -127,6 +128,27 @@ export function toApiError(err: unknown): ApiError {
   return new ApiError('INTERNAL', 'internal error');
 }
 
+/**
+ * Errors of Node's HTTP parser (oversized request line + headers, a request that never finishes,
+ * bad framing) happen before routing, so setErrorHandler never sees them: answer them on the raw
+ * socket with the same error envelope and a stable code, then close the connection.
+ */
+export function clientErrorHandler(err: Error & { code?: string }, socket: Socket): void {
+  const api =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? new ApiError('HEADERS_TOO_LARGE', 'request line and headers exceed the server limit')
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? new ApiError('REQUEST_TIMEOUT', 'the request did not arrive in time')
+        : new ApiError('MALFORMED_REQUEST', 'the HTTP request could not be parsed');
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  if (!socket.writable) return void socket.destroy();
+  const body = JSON.stringify(api.toBody());
+  socket.end(
+    `HTTP/1.1 ${api.status} ${STATUS_CODES[api.status]}\r\nConnection: close\r\n` +
+      `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+}
+
 export async function buildApp(deps: AppDeps): Promise<App> {
   registerAjvFormats();
   const app = Fastify<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger>({
@@ -140,7 +162,13 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     frameworkErrors: (err, _req, reply) => {
       (reply as FastifyReply).code(400).send(new ApiError('MALFORMED_REQUEST', err.message).toBody());
     },
+    clientErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>();
+  // The parser can answer 431 to any request (clientErrorHandler): every documented operation says so.
+  app.addHook('onRoute', (route) => {
+    const response = route.schema?.response as Record<number, unknown> | undefined;
+    if (response && !(431 in response)) Object.assign(response, errorResponses(431));
+  });
   // fastify parses text/plain by default: such a body reached validation and answered 400, where
   // docs/errors.md promises 415 for anything but application/json.
   app.removeContentTypeParser('text/plain');

@@ -46,8 +46,11 @@ const DESCRIPTIONS: Record<number, string> = {
   404: 'Not found',
   409: 'Conflict',
   412: 'If-Match does not match the current version',
+  408: 'The request did not arrive in time',
+  413: 'The body exceeds the size limit',
   415: 'Unsupported media type',
   422: 'Valid shape, logical error',
+  431: 'Request line and headers too large (a long query string counts)',
   500: 'The store failed',
   503: 'A dependency is unavailable',
 };

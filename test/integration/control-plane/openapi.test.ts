@@ -47,6 +47,7 @@ test('the OpenAPI document describes every endpoint and is valid', async (t) => 
     for (const [m, op] of Object.entries(item)) {
       assert.ok(op.summary, `${m} ${p} has a summary`);
       assert.ok(op.responses?.['200'], `${m} ${p} documents 200`);
+      assert.ok(op.responses['431'], `${m} ${p} documents 431 (the HTTP parser can answer it anywhere)`);
       if (p.startsWith('/v1/')) {
         assert.deepEqual(op.security, [{ bearer: [] }], `${m} ${p} declares bearer auth`);
         assert.ok(op.responses['401'], `${m} ${p} documents 401`);
