@@ -4,15 +4,16 @@
  */
 import { createHash } from 'node:crypto';
 import type { EvidenceEvent } from '../models/evidence.js';
+import { evidenceId } from '../workers/evidence.js';
 import type { BatchResult } from '../workers/protocol.js';
 import type { ConsumedRecord } from './records.js';
 
 export const EVALUATION_ERROR = 'EVALUATION_ERROR';
 
 export function evaluationErrorResult(r: ConsumedRecord, _snapshotVersion: number, now: number): BatchResult {
-  const evidenceId = `evd-${createHash('sha256').update(`${r.topic}\u0000${r.partition}\u0000${r.offset}\u0000error`).digest('hex').slice(0, 32)}`;
+  const id = evidenceId(r.topic, r.partition, r.offset, 'err');
   const evidence: EvidenceEvent = {
-    evidence_id: evidenceId,
+    evidence_id: id,
     timestamp: new Date(now).toISOString(),
     stage: 'OBSERVED_RAW',
     dataset_urn: null,
@@ -43,7 +44,7 @@ export function evaluationErrorResult(r: ConsumedRecord, _snapshotVersion: numbe
     verdicts: [
       {
         dataset_urn: null,
-        evidence_id: evidenceId,
+        evidence_id: id,
         pass: false,
         action: 'NONE',
         failed_gates: ['ENVELOPE'],

@@ -6,9 +6,26 @@
 
 import { hash } from 'node:crypto';
 
-/** Deterministic per (raw topic, partition, offset, policy version): replays produce the same id. */
-export function evidenceId(topic: string, partition: number, offset: number, policyVersion: number): string {
-  return `evd-${hash('sha256', `${topic}\u0000${partition}\u0000${offset}\u0000${policyVersion}`).slice(0, 32)}`;
+/** Short stable tag per topic name (sha256 prefix), computed once per topic; bounded. */
+const topicTags = new Map<string, string>();
+function topicTag(topic: string): string {
+  let t = topicTags.get(topic);
+  if (t === undefined) {
+    t = hash('sha256', topic).slice(0, 12);
+    if (topicTags.size >= 10_000) topicTags.clear();
+    topicTags.set(topic, t);
+  }
+  return t;
+}
+
+/**
+ * Deterministic per (raw topic, partition, offset, policy version): a replay produces the same
+ * id. Built from the coordinates rather than hashed from them: unique by construction (only
+ * the topic is shortened to a tag) and a fifth of the cost of a hash per record.
+ * `policyVersion` 'err' marks evidence made for a record no worker could evaluate.
+ */
+export function evidenceId(topic: string, partition: number, offset: number, policyVersion: number | 'err'): string {
+  return `evd-${topicTag(topic)}-${partition}-${offset}-${policyVersion}`;
 }
 
 export function payloadHash(value: Uint8Array | null): string | null {

@@ -165,22 +165,46 @@ export function unpackRecord(b: RecordBatch, i: number): RawRecord {
   };
 }
 
+/**
+ * Writes evidence documents into one growing buffer as they are made, so a batch never holds
+ * all its evidence strings at once (they die young instead of being copied by the scavenger).
+ * The buffer is transferred whole; the spans say which bytes are evidence.
+ */
+export class EvidenceWriter {
+  private buf: Buffer;
+  private at = 0;
+  private readonly spans: Int32Array;
+  private i = 0;
+  constructor(count: number, bytesPerDoc = 1536) {
+    this.spans = new Int32Array(count * 2);
+    this.buf = Buffer.from(new ArrayBuffer(Math.max(64, count * bytesPerDoc)));
+  }
+  add(doc: string): void {
+    // UTF-8 needs at most 3 bytes per UTF-16 unit: grow only when that worst case may not fit.
+    if (this.buf.length - this.at < doc.length * 3) {
+      const need = this.at + Buffer.byteLength(doc);
+      if (need > this.buf.length) {
+        const bigger = Buffer.from(new ArrayBuffer(Math.max(need, this.buf.length * 2)));
+        bigger.set(this.buf.subarray(0, this.at));
+        this.buf = bigger;
+      }
+    }
+    const n = this.buf.write(doc, this.at, 'utf8');
+    this.spans[this.i * 2] = this.at;
+    this.spans[this.i * 2 + 1] = n;
+    this.at += n;
+    this.i++;
+  }
+  finish(): Pick<BatchResult, 'evidence' | 'evidenceSpans'> {
+    return { evidence: this.buf.buffer as ArrayBuffer, evidenceSpans: this.spans };
+  }
+}
+
 /** Evidence documents into one ArrayBuffer plus [start, length] spans. */
 export function packEvidence(docs: readonly string[]): Pick<BatchResult, 'evidence' | 'evidenceSpans'> {
-  const spans = new Int32Array(docs.length * 2);
-  let total = 0;
-  for (let i = 0; i < docs.length; i++) {
-    spans[i * 2 + 1] = Buffer.byteLength(docs[i]);
-    total += spans[i * 2 + 1];
-  }
-  const evidence = new ArrayBuffer(total);
-  const buf = Buffer.from(evidence);
-  let at = 0;
-  for (let i = 0; i < docs.length; i++) {
-    spans[i * 2] = at;
-    at += buf.write(docs[i], at, 'utf8');
-  }
-  return { evidence, evidenceSpans: spans };
+  const w = new EvidenceWriter(docs.length);
+  for (const d of docs) w.add(d);
+  return w.finish();
 }
 
 /** Evidence i of a result as bytes (a view, ready to produce). */

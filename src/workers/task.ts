@@ -6,7 +6,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { reasonCodeBase } from '../models/gates.js';
-import { decodeSnapshot, packEvidence, recordCount, unpackRecord } from './pack.js';
+import { decodeSnapshot, EvidenceWriter, recordCount, unpackRecord } from './pack.js';
 import { type CompiledSnapshot, compileSnapshot, evaluateRecord } from './pipeline.js';
 import type { BatchResult, BatchStats, RecordBatch, RecordVerdict } from './protocol.js';
 
@@ -18,24 +18,36 @@ export function compiledFor(batch: RecordBatch): { snap: CompiledSnapshot; fresh
   return { snap: cached, fresh: true };
 }
 
+/** Per-batch counters keyed by dataset then topic; turned into BatchStats once per batch. */
+type Tally = Map<string, Map<string, { pass: number; fail: number }>>;
+
 export default function run(batch: RecordBatch): BatchResult {
   const { snap, fresh } = compiledFor(batch);
   const n = recordCount(batch);
   const nowJson = `"${new Date(batch.now).toISOString()}"`;
-  const docs: string[] = new Array(n);
+  const evidence = new EvidenceWriter(n);
   const verdicts: RecordVerdict[] = new Array(n);
   const stats: BatchStats = { records: {}, gateFailures: {}, evalMs: {} };
   if (fresh && snap.warnings.length) stats.compileWarnings = snap.warnings;
+  const tally: Tally = new Map();
+  const latency = new Map<string, number[]>();
+  // One clock read per record: each record's time runs from the previous one's end.
+  let prev = performance.now();
   for (let i = 0; i < n; i++) {
     const rec = unpackRecord(batch, i);
-    const t0 = performance.now();
     const out = evaluateRecord(snap, rec, nowJson);
-    const ms = performance.now() - t0;
-    docs[i] = out.evidence;
+    const now = performance.now();
+    const ms = now - prev;
+    prev = now;
+    evidence.add(out.evidence);
     verdicts[i] = out.verdict;
     const ds = out.verdict.dataset_urn ?? '';
-    const rk = `${rec.topic}\u0000${ds}\u0000${out.verdict.pass ? 'PASS' : 'FAIL'}`;
-    stats.records[rk] = (stats.records[rk] ?? 0) + 1;
+    let byTopic = tally.get(ds);
+    if (byTopic === undefined) tally.set(ds, (byTopic = new Map()));
+    let c = byTopic.get(rec.topic);
+    if (c === undefined) byTopic.set(rec.topic, (c = { pass: 0, fail: 0 }));
+    if (out.verdict.pass) c.pass++;
+    else c.fail++;
     const gates = out.verdict.failed_gates;
     for (let g = 0; g < gates.length; g++) {
       for (const code of out.gateCodes[g]) {
@@ -43,9 +55,16 @@ export default function run(batch: RecordBatch): BatchResult {
         stats.gateFailures[fk] = (stats.gateFailures[fk] ?? 0) + 1;
       }
     }
-    const lat = stats.evalMs[ds];
-    if (lat === undefined) stats.evalMs[ds] = [ms];
+    const lat = latency.get(ds);
+    if (lat === undefined) latency.set(ds, [ms]);
     else lat.push(ms);
   }
-  return { ...packEvidence(docs), verdicts, stats };
+  for (const [ds, byTopic] of tally) {
+    for (const [topic, c] of byTopic) {
+      if (c.pass) stats.records[`${topic}\u0000${ds}\u0000PASS`] = c.pass;
+      if (c.fail) stats.records[`${topic}\u0000${ds}\u0000FAIL`] = c.fail;
+    }
+  }
+  for (const [ds, ms] of latency) stats.evalMs[ds] = ms;
+  return { ...evidence.finish(), verdicts, stats };
 }

@@ -66,7 +66,14 @@ test('evidence_id is deterministic per (topic, partition, offset, policy version
   assert.equal(run(snapshot(), rec({ other: 1 })).event.evidence_id, a);
   assert.notEqual(run(snapshot(), rec(order(), { offset: 2 })).event.evidence_id, a);
   assert.notEqual(run(snapshot({ policies: [policy({ version: 4 })] }), rec(order())).event.evidence_id, a);
-  assert.match(a, /^evd-[0-9a-f]{32}$/);
+  assert.notEqual(run(snapshot(), rec(order(), { partition: 1 })).event.evidence_id, a);
+  assert.notEqual(run(snapshot(), rec(order(), { topic: 'raw.orders.other' })).event.evidence_id, a);
+  // Coordinates, not a hash of them: offsets 1 and 11 of partitions 1 and 11 cannot collide.
+  assert.match(a, /^evd-[0-9a-f]{12}-0-1-\d+$/);
+  assert.notEqual(
+    run(snapshot(), rec(order(), { partition: 1, offset: 11 })).event.evidence_id,
+    run(snapshot(), rec(order(), { partition: 11, offset: 1 })).event.evidence_id,
+  );
 });
 
 test('otel ids and non-UTF-8 keys', () => {
