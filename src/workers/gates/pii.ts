@@ -28,14 +28,49 @@ export interface PiiResult {
   findings: PiiFinding[] | null;
 }
 
+/** One declared allowance: the contract path as segments (null = any array index) and its class bits. */
+interface Allowance {
+  segs: (string | null)[];
+  bits: number;
+}
+
 export interface CompiledPii {
   policy: PiiPolicy;
   /** Declared allowances: generic path -> classes (from the contract). */
   allowed: Map<string, Set<string>>;
+  /**
+   * The same allowances by their last key. A finding's path is matched segment by segment
+   * against the payload's own (interned) keys: no path string is built, flattened and hashed
+   * per finding.
+   */
+  byLastKey: Map<string, Allowance[]>;
 }
 
+const CLASS_BIT = new Map(CLASS_BITS.map(([bit, cls]) => [cls, bit]));
+
 export function compile(policy: PiiPolicy, allowed: Map<string, Set<string>> | undefined): CompiledPii {
-  return { policy, allowed: allowed ?? new Map() };
+  const byLastKey = new Map<string, Allowance[]>();
+  for (const [path, classes] of allowed ?? []) {
+    const segs: (string | null)[] = [];
+    for (const part of path.split('.')) {
+      let key = part;
+      let each = 0;
+      while (key.endsWith('[]')) {
+        key = key.slice(0, -2);
+        each++;
+      }
+      segs.push(key);
+      for (; each > 0; each--) segs.push(null);
+    }
+    let bits = 0;
+    for (const c of classes) bits |= CLASS_BIT.get(c) ?? 0;
+    const last = segs.findLast((x) => x !== null);
+    if (last === undefined || last === null) continue;
+    const list = byLastKey.get(last);
+    if (list === undefined) byLastKey.set(last, [{ segs, bits }]);
+    else list.push({ segs, bits });
+  }
+  return { policy, allowed: allowed ?? new Map(), byLastKey };
 }
 
 const PASS: PiiResult = { codes: null, findings: null };
@@ -47,11 +82,11 @@ const PASS: PiiResult = { codes: null, findings: null };
 interface Walk {
   segs: (string | number)[];
   findings: PiiFinding[] | null;
-  /** Generic paths (`items[].note`) parallel to findings, built only under BLOCK. */
-  generic: string[] | null;
-  block: boolean;
+  /** Under BLOCK: the compiled allowances, and the codes of undeclared findings so far. */
+  block: CompiledPii | null;
+  codes: string[] | null;
 }
-const W: Walk = { segs: [], findings: null, generic: null, block: false };
+const W: Walk = { segs: [], findings: null, block: null, codes: null };
 
 /** Tells whether Object.prototype carries enumerable properties (then for-in would visit them). */
 const PROBE: Record<string, unknown> = {};
@@ -69,22 +104,16 @@ function prototypeClean(): boolean {
 export function evaluate(c: CompiledPii, value: unknown, fromJson = false): PiiResult {
   if (c.policy === 'ALLOW') return PASS;
   W.findings = null;
-  W.generic = null;
-  W.block = c.policy === 'BLOCK';
+  W.codes = null;
+  W.block = c.policy === 'BLOCK' ? c : null;
   if (fromJson && prototypeClean()) visitJson(value, null, 0);
   else visit(value, null, 0);
   const findings = W.findings as PiiFinding[] | null;
-  const generic = W.generic as string[] | null;
+  const codes = W.codes as string[] | null;
   W.findings = null;
-  W.generic = null;
-  if (findings === null) return PASS;
-  if (generic === null) return { codes: null, findings };
-  let codes: string[] | null = null;
-  for (let i = 0; i < findings.length; i++) {
-    const f = findings[i];
-    if (!c.allowed.get(generic[i])?.has(f.class)) codes = pushCode(codes ?? [], `UNDECLARED_PII:${f.path}`);
-  }
-  return { codes, findings };
+  W.codes = null;
+  W.block = null;
+  return findings === null ? PASS : { codes, findings };
 }
 
 /**
@@ -136,29 +165,48 @@ function visitJson(v: unknown, key: string | null, depth: number): void {
 
 function record(mask: number, depth: number): void {
   let path = '';
-  // The generic path is built alongside (an index becomes `[]`), which is what genericPath()
-  // gives unless a key itself holds brackets: then genericPath() decides, as before.
-  let generic = '';
-  let bracketKey = false;
+  let textOnly = false;
   for (let d = 0; d < depth; d++) {
     const s = W.segs[d];
-    if (typeof s === 'number') {
-      path = `${path}[${s}]`;
-      generic += '[]';
-    } else {
+    if (typeof s === 'number') path = `${path}[${s}]`;
+    else {
       path = path === '' ? s : `${path}.${s}`;
-      generic = generic === '' ? s : `${generic}.${s}`;
-      if (!bracketKey && (s.includes('[') || s.includes(']'))) bracketKey = true;
+      if (!textOnly && (s.includes('[') || s.includes(']') || s.includes('.'))) textOnly = true;
     }
   }
-  if (bracketKey) generic = genericPath(path);
   W.findings ??= [];
-  if (W.block) W.generic ??= [];
+  const block = W.block;
+  // A key holding brackets or dots reads differently as text than as segments: then the text
+  // decides (genericPath() against the contract's paths), as it always has.
+  const allowed = block === null ? 0 : textOnly ? allowedByText(block, path) : allowedBySegs(block, depth);
   for (let b = 0; b < CLASS_BITS.length; b++) {
     const [bit, cls] = CLASS_BITS[b];
     if (mask & bit && W.findings.length < 256) {
       W.findings.push({ path, class: cls });
-      if (W.generic !== null) W.generic.push(generic);
+      if (block !== null && !(allowed & bit)) W.codes = pushCode(W.codes ?? [], `UNDECLARED_PII:${path}`);
     }
   }
+}
+
+/** Class bits the contract allows at the current walk path (W.segs[0..depth)). */
+function allowedBySegs(c: CompiledPii, depth: number): number {
+  let d = depth - 1;
+  while (d >= 0 && typeof W.segs[d] === 'number') d--;
+  if (d < 0) return 0;
+  const candidates = c.byLastKey.get(W.segs[d] as string);
+  if (candidates === undefined) return 0;
+  let bits = 0;
+  for (const a of candidates) {
+    if (a.segs.length !== depth) continue;
+    let i = 0;
+    while (i < depth && (a.segs[i] === null ? typeof W.segs[i] === 'number' : a.segs[i] === W.segs[i])) i++;
+    if (i === depth) bits |= a.bits;
+  }
+  return bits;
+}
+
+function allowedByText(c: CompiledPii, path: string): number {
+  let bits = 0;
+  for (const cls of c.allowed.get(genericPath(path)) ?? []) bits |= CLASS_BIT.get(cls) ?? 0;
+  return bits;
 }

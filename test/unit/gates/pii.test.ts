@@ -88,6 +88,41 @@ test('PII: policies ALLOW / DETECT / BLOCK against declared allowances', () => {
   assert.deepEqual(evaluate(compile('BLOCK', withItems), o).codes, ['UNDECLARED_PII:notes']);
 });
 
+test('PII BLOCK: allowances match whole paths, per class, through arrays; dotted or bracketed keys by text', () => {
+  const email = 'ada@example.com';
+  const phone = '+44 20 7946 0958';
+  const o = JSON.parse(
+    JSON.stringify({
+      customer: { email, contact: { email } },
+      other: { customer: { email } },
+      matrix: [[email], [phone]],
+      tags: [email],
+      'a.b': email,
+      'c[0]': email,
+      who: { email: phone },
+    }),
+  );
+  const allowed = new Map([
+    ['customer.email', new Set(['EMAIL'])],
+    ['matrix[][]', new Set(['EMAIL'])],
+    ['tags[]', new Set(['EMAIL'])],
+    ['a.b', new Set(['EMAIL'])],
+    ['c[]', new Set(['EMAIL'])],
+    ['who.email', new Set(['EMAIL'])],
+  ]);
+  assert.deepEqual(evaluate(compile('BLOCK', allowed), o, true).codes, [
+    'UNDECLARED_PII:customer.contact.email', // deeper than the declared path
+    'UNDECLARED_PII:other.customer.email', // the declared path's suffix only
+    'UNDECLARED_PII:matrix[1][0]', // PHONE where only EMAIL is declared
+    'UNDECLARED_PII:who.email', // same
+  ]);
+  // The walk over decoded (non-JSON) values decides the same.
+  assert.deepEqual(
+    evaluate(compile('BLOCK', allowed), o, false).codes,
+    evaluate(compile('BLOCK', allowed), o, true).codes,
+  );
+});
+
 test('PII: evidence names paths and classes, never values', () => {
   const snap = snapshot({ policies: [policy({ pii_policy: 'BLOCK' })] });
   const { event, evidence } = run(snap, rec({ ...order(), note: 'card 4111 1111 1111 1111' }));
