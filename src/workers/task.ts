@@ -43,9 +43,15 @@ export default function run(batch: RecordBatch): BatchResult {
     verdicts[i] = out.verdict;
     const ds = out.verdict.dataset_urn ?? '';
     let byTopic = tally.get(ds);
-    if (byTopic === undefined) tally.set(ds, (byTopic = new Map()));
+    if (byTopic === undefined) {
+      byTopic = new Map();
+      tally.set(ds, byTopic);
+    }
     let c = byTopic.get(rec.topic);
-    if (c === undefined) byTopic.set(rec.topic, (c = { pass: 0, fail: 0 }));
+    if (c === undefined) {
+      c = { pass: 0, fail: 0 };
+      byTopic.set(rec.topic, c);
+    }
     if (out.verdict.pass) c.pass++;
     else c.fail++;
     const gates = out.verdict.failed_gates;
