@@ -17,8 +17,21 @@ const d2 = (s: string, i: number): number => {
   return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
 };
 
+/**
+ * The last string accepted: SCHEMA, CONTRACT and PII each ask about the same timestamp of a
+ * record (the same string object, so the comparison is a pointer check).
+ */
+let lastAccepted = '';
+
 /** TypeBox's `date-time` acceptance, with a hand-read fast path for the usual shape. */
 export function isDateTime(s: string): boolean {
+  if (s === lastAccepted) return true;
+  if (!readDateTime(s)) return false;
+  lastAccepted = s;
+  return true;
+}
+
+function readDateTime(s: string): boolean {
   const n = s.length;
   if (n < 20 || n > 64) return typeboxDateTime(s);
   const y1 = d2(s, 0);
