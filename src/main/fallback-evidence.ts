@@ -2,9 +2,8 @@
  * Evidence for a record the workers could not evaluate at all (a crashed or timed-out
  * task even after splitting down to that one record). It is a FAIL, never silence.
  */
-import { createHash } from 'node:crypto';
 import type { EvidenceEvent } from '../models/evidence.js';
-import { evidenceId } from '../workers/evidence.js';
+import { evidenceId, payloadHash } from '../workers/evidence.js';
 import type { BatchResult } from '../workers/protocol.js';
 import type { ConsumedRecord } from './records.js';
 
@@ -30,7 +29,7 @@ export function evaluationErrorResult(r: ConsumedRecord, _snapshotVersion: numbe
     validation: { result: 'FAIL', failed_gates: ['ENVELOPE'], reason_codes: [EVALUATION_ERROR] },
     otel: { trace_id: null, span_id: null },
     fingerprints: {
-      payload_hash: r.value ? `sha256:${createHash('sha256').update(r.value).digest('hex')}` : null,
+      payload_hash: payloadHash(r.value),
       schema_fingerprint: null,
     },
     policy_version: null,

@@ -14,7 +14,7 @@ import {
   evidenceId,
   isoTime,
   keyText,
-  payloadHash,
+  payloadHex,
   serialiseEvidence,
 } from './evidence.js';
 import * as compatibility from './gates/compatibility.js';
@@ -260,7 +260,7 @@ function finish(
     failedGates,
     reasonCodes,
     otel: rec.otel,
-    payloadHash: payloadHash(rec.value),
+    payloadHex: rec.value === null ? null : payloadHex(rec.value),
     schemaFingerprint: writer?.fingerprint ?? null,
     piiFindings: findings,
     action: paused ? 'PAUSED' : GATE_ACTION[decided],

@@ -24,7 +24,7 @@ type Tally = Map<string, Map<string, { pass: number; fail: number }>>;
 export default function run(batch: RecordBatch): BatchResult {
   const { snap, fresh } = compiledFor(batch);
   const n = recordCount(batch);
-  const nowJson = `"${new Date(batch.now).toISOString()}"`;
+  const nowJson = JSON.stringify(new Date(batch.now).toISOString());
   const evidence = new EvidenceWriter(n);
   const verdicts: RecordVerdict[] = new Array(n);
   const stats: BatchStats = { records: {}, gateFailures: {}, evalMs: {} };
