@@ -125,6 +125,7 @@ function quoted(v: string): string {
 }
 
 /** Characters a JSON string must escape: paths (payload keys) almost never hold one. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what JSON must escape.
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\u2028\u2029\ud800-\udfff]/;
 
 /** `[{"path":...,"class":"EMAIL"},...]`: what JSON.stringify gives, without its generic walk. */
