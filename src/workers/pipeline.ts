@@ -123,6 +123,7 @@ export interface RecordOutcome {
 }
 
 const NO_KEYS: string[] = [];
+const NO_CODES: string[] = [];
 
 /** Per-record decode state; resolution may ask for the payload before the writer schema is final. */
 class RecordState implements resolution.ResolutionInput {
@@ -242,7 +243,7 @@ function finish(
   const paused = ds?.paused === true && decided !== 'NONE';
   const action = paused ? 'NONE' : decided;
   const id = evidenceId(rec.topic, rec.partition, rec.offset, ds?.policy.version ?? 0);
-  const reasonCodes = gateCodes.length === 1 ? gateCodes[0] : gateCodes.flat();
+  const reasonCodes = gateCodes.length === 0 ? NO_CODES : gateCodes.length === 1 ? gateCodes[0] : gateCodes.flat();
   const confidence = who?.confidence ?? 'NONE';
   const evidence = serialiseEvidence({
     id,
