@@ -93,8 +93,11 @@ export function detectUnderKey(s: string, key: string | null): number {
   return scan(s);
 }
 
+/** No class fits in fewer characters (the shortest is a 6-digit run under a phone key). */
+export const MIN_PII_LENGTH = 6;
+
 function scan(s: string): number {
-  if (s.length < 6 || isTimestamp(s)) return 0;
+  if (s.length < MIN_PII_LENGTH || isTimestamp(s)) return 0;
   let mask = 0;
   // Cheap native gates first: each detector needs its marker character or a candidate start.
   if (s.indexOf('@') >= 0 && hasEmail(s)) mask |= EMAIL;

@@ -7,7 +7,7 @@
  */
 import type { PiiPolicy } from '../../models/policy.js';
 import { genericPath } from './paths.js';
-import { CLASS_BITS, detectUnderKey } from './pii-detect.js';
+import { CLASS_BITS, detectUnderKey, MIN_PII_LENGTH } from './pii-detect.js';
 import { pushCode, type ReasonCodeTable } from './types.js';
 
 export const GATE = 'PII' as const;
@@ -143,25 +143,49 @@ function visit(v: unknown, key: string | null, depth: number): void {
   }
 }
 
-/** visit() for values from JSON.parse: plain objects and arrays only, keys by for-in. */
+/**
+ * visit() for values from JSON.parse: plain objects and arrays only, keys by for-in. Leaves are
+ * handled in the parent's loop (no call per number, boolean or short string: most leaves).
+ */
 function visitJson(v: unknown, key: string | null, depth: number): void {
   if (typeof v === 'string') {
-    const m = detectUnderKey(v, key);
-    if (m !== 0) record(m, depth);
-  } else if (typeof v !== 'object' || v === null) {
-    return;
+    leaf(v, key, depth);
   } else if (Array.isArray(v)) {
     for (let i = 0; i < v.length; i++) {
-      W.segs[depth] = i;
-      visitJson(v[i], key, depth + 1);
+      const x = v[i];
+      if (typeof x === 'string') {
+        if (x.length >= MIN_PII_LENGTH) {
+          W.segs[depth] = i;
+          leaf(x, key, depth + 1);
+        }
+      } else if (typeof x === 'object' && x !== null) {
+        W.segs[depth] = i;
+        visitJson(x, key, depth + 1);
+      }
     }
-  } else {
+  } else if (typeof v === 'object' && v !== null) {
     for (const k in v) {
-      W.segs[depth] = k;
-      visitJson((v as Record<string, unknown>)[k], k, depth + 1);
+      const x = (v as Record<string, unknown>)[k];
+      if (typeof x === 'string') {
+        if (x.length >= MIN_PII_LENGTH) {
+          W.segs[depth] = k;
+          leaf(x, k, depth + 1);
+        }
+      } else if (typeof x === 'object' && x !== null) {
+        W.segs[depth] = k;
+        visitJson(x, k, depth + 1);
+      }
     }
   }
 }
+
+function leaf(s: string, key: string | null, depth: number): void {
+  const m = detectUnderKey(s, key);
+  if (m !== 0) record(m, depth);
+}
+
+/** Characters that make a key read differently as path text than as a segment. */
+const PATH_SYNTAX = /[.[\]]/;
 
 function record(mask: number, depth: number): void {
   let path = '';
@@ -171,7 +195,7 @@ function record(mask: number, depth: number): void {
     if (typeof s === 'number') path = `${path}[${s}]`;
     else {
       path = path === '' ? s : `${path}.${s}`;
-      if (!textOnly && (s.includes('[') || s.includes(']') || s.includes('.'))) textOnly = true;
+      if (!textOnly && PATH_SYNTAX.test(s)) textOnly = true;
     }
   }
   W.findings ??= [];
@@ -180,9 +204,9 @@ function record(mask: number, depth: number): void {
   // decides (genericPath() against the contract's paths), as it always has.
   const allowed = block === null ? 0 : textOnly ? allowedByText(block, path) : allowedBySegs(block, depth);
   for (let b = 0; b < CLASS_BITS.length; b++) {
-    const [bit, cls] = CLASS_BITS[b];
+    const bit = CLASS_BITS[b][0];
     if (mask & bit && W.findings.length < 256) {
-      W.findings.push({ path, class: cls });
+      W.findings.push({ path, class: CLASS_BITS[b][1] });
       if (block !== null && !(allowed & bit)) W.codes = pushCode(W.codes ?? [], `UNDECLARED_PII:${path}`);
     }
   }
