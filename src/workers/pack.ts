@@ -77,8 +77,9 @@ export function packBatch(
     for (const [, v] of headers[i]) total += size(v);
     headerCount += headers[i].length;
   }
-  const data = new ArrayBuffer(total);
-  const buf = Buffer.from(data);
+  // Not zero-filled: every byte is written below (total is exact).
+  const buf = Buffer.allocUnsafeSlow(total);
+  const data = buf.buffer as ArrayBuffer;
   const meta = new Float64Array(records.length * META_FIELDS);
   const headerSpans = new Int32Array(headerCount * 2);
   const headerNames: string[] = [];
@@ -177,14 +178,16 @@ export class EvidenceWriter {
   private i = 0;
   constructor(count: number, bytesPerDoc = 1536) {
     this.spans = new Int32Array(count * 2);
-    this.buf = Buffer.from(new ArrayBuffer(Math.max(64, count * bytesPerDoc)));
+    // allocUnsafeSlow: its own ArrayBuffer (transferable), not zero-filled (a batch's worth of
+    // memset per task); only the spans' bytes are ever read.
+    this.buf = Buffer.allocUnsafeSlow(Math.max(64, count * bytesPerDoc));
   }
   add(doc: string): void {
     // UTF-8 needs at most 3 bytes per UTF-16 unit: grow only when that worst case may not fit.
     if (this.buf.length - this.at < doc.length * 3) {
       const need = this.at + Buffer.byteLength(doc);
       if (need > this.buf.length) {
-        const bigger = Buffer.from(new ArrayBuffer(Math.max(need, this.buf.length * 2)));
+        const bigger = Buffer.allocUnsafeSlow(Math.max(need, this.buf.length * 2));
         bigger.set(this.buf.subarray(0, this.at));
         this.buf = bigger;
       }
