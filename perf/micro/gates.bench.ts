@@ -30,6 +30,7 @@ import {
   snapshot,
   V1,
 } from '../../test/unit/gates/fixtures.js';
+import { distinctOrders } from './distinct-orders.js';
 
 const time = Number(process.env.SF_BENCH_MS ?? 300);
 const snap = snapshot();
@@ -53,27 +54,7 @@ addFormats(ajv);
 const ajvCheck = ajv.compile(ORDER_SCHEMA);
 const input = { schemaKeys: [] as string[], payload: () => value };
 const sab = encodeSnapshot(snap);
-/**
- * The batch's records differ the way a stream's do (ids, timestamps, e-mail addresses), so no
- * per-value memo can make a batch of copies look cheaper than real traffic.
- */
-function variant(i: number): Buffer {
-  const o = structuredClone(value) as Record<string, unknown> & { customer: Record<string, unknown> };
-  o.order_id = `o-${784233 + i}`;
-  o.created_at = new Date(Date.UTC(2026, 0, 13, 12, 1, 1, 900) + i * 1037).toISOString();
-  o.customer.email = `ada.${i}@example.com`;
-  o.correlation_id = `f3b5c1de-7a2b-4c8e-9d0f-${(0x1a2b3c4d5e6f + i).toString(16)}`;
-  return Buffer.from(JSON.stringify(o));
-}
-const recs = Array.from({ length: 256 }, (_, i) => ({
-  topic: r.topic,
-  partition: 0,
-  offset: i,
-  timestamp: r.timestamp,
-  key: Buffer.from(`o-${784233 + i}`),
-  value: variant(i),
-  headers: [['x-sf-principal', Buffer.from(signedPrincipal('orders-svc'))] as [string, Buffer]],
-}));
+const recs = distinctOrders(value, r, signedPrincipal('orders-svc'));
 const batch = packBatch(recs, snap.version, sab, 0);
 const evidence = Array.from({ length: 256 }, () => evaluateRecord(compiled, r, nowJson).evidence);
 let sink: unknown;

@@ -7,6 +7,7 @@
  */
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { distinctOrders } from './distinct-orders.js';
 
 const root = resolve(process.argv[2] ?? new URL('../..', import.meta.url).pathname);
 const batches = Number(process.argv[3] ?? 800);
@@ -20,23 +21,7 @@ const snap = snapshot();
 const compiled = compileSnapshot(snap);
 const value = order(3);
 const r = rec(Buffer.from(JSON.stringify(value)), headers({ 'x-sf-principal': signedPrincipal('orders-svc') }));
-function variant(i: number): Buffer {
-  const o = structuredClone(value);
-  o.order_id = `o-${784233 + i}`;
-  o.created_at = new Date(Date.UTC(2026, 0, 13, 12, 1, 1, 900) + i * 1037).toISOString();
-  o.customer.email = `ada.${i}@example.com`;
-  o.correlation_id = `f3b5c1de-7a2b-4c8e-9d0f-${(0x1a2b3c4d5e6f + i).toString(16)}`;
-  return Buffer.from(JSON.stringify(o));
-}
-const recs = Array.from({ length: 256 }, (_, i) => ({
-  topic: r.topic,
-  partition: 0,
-  offset: i,
-  timestamp: r.timestamp,
-  key: Buffer.from(`o-${784233 + i}`),
-  value: variant(i),
-  headers: [['x-sf-principal', Buffer.from(signedPrincipal('orders-svc'))]],
-}));
+const recs = distinctOrders(value, r, signedPrincipal('orders-svc'));
 const batch = packBatch(recs, snap.version, encodeSnapshot(snap), 0);
 const median = (a: number[]) => a.sort((x, y) => x - y)[a.length >> 1];
 const taskNs: number[] = [];
