@@ -144,38 +144,27 @@ function visit(v: unknown, key: string | null, depth: number): void {
 }
 
 /**
- * visit() for values from JSON.parse: plain objects and arrays only, keys by for-in. Leaves are
- * handled in the parent's loop (no call per number, boolean or short string: most leaves).
+ * visit() for values from JSON.parse: plain objects and arrays only, keys by for-in. Each child
+ * is screened by visitChild (small enough for V8 to inline): numbers, booleans and short
+ * strings, most leaves, cost no recursive call.
  */
 function visitJson(v: unknown, key: string | null, depth: number): void {
-  if (typeof v === 'string') {
-    leaf(v, key, depth);
-  } else if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) {
-      const x = v[i];
-      if (typeof x === 'string') {
-        if (x.length >= MIN_PII_LENGTH) {
-          W.segs[depth] = i;
-          leaf(x, key, depth + 1);
-        }
-      } else if (typeof x === 'object' && x !== null) {
-        W.segs[depth] = i;
-        visitJson(x, key, depth + 1);
-      }
+  if (typeof v === 'string') leaf(v, key, depth);
+  else if (Array.isArray(v)) for (let i = 0; i < v.length; i++) visitChild(v[i], i, key, depth);
+  else if (typeof v === 'object' && v !== null)
+    for (const k in v) visitChild((v as Record<string, unknown>)[k], k, k, depth);
+}
+
+/** One element or property `x` at segment `seg`: short strings and scalars cost no further call. */
+function visitChild(x: unknown, seg: string | number, key: string | null, depth: number): void {
+  if (typeof x === 'string') {
+    if (x.length >= MIN_PII_LENGTH) {
+      W.segs[depth] = seg;
+      leaf(x, key, depth + 1);
     }
-  } else if (typeof v === 'object' && v !== null) {
-    for (const k in v) {
-      const x = (v as Record<string, unknown>)[k];
-      if (typeof x === 'string') {
-        if (x.length >= MIN_PII_LENGTH) {
-          W.segs[depth] = k;
-          leaf(x, k, depth + 1);
-        }
-      } else if (typeof x === 'object' && x !== null) {
-        W.segs[depth] = k;
-        visitJson(x, k, depth + 1);
-      }
-    }
+  } else if (typeof x === 'object' && x !== null) {
+    W.segs[depth] = seg;
+    visitJson(x, key, depth + 1);
   }
 }
 
