@@ -11,6 +11,7 @@
  */
 
 import { hash } from 'node:crypto';
+import { flat } from './gates/types.js';
 
 /** Short stable tag per topic name (sha256 prefix), computed once per topic; bounded. */
 const topicTags = new Map<string, string>();
@@ -45,11 +46,6 @@ function idPrefix(topic: string, partition: number): string {
     idPartition = partition;
   }
   return idText;
-}
-
-/** A flat (sequential) copy of a possibly concatenated string: memoised segments are flattened once. */
-export function flat(s: string): string {
-  return JSON.parse(JSON.stringify(s)) as string;
 }
 
 /** `sha256:<hex>` of the raw value (null for tombstones). */
@@ -124,18 +120,33 @@ function quoted(v: string): string {
   return q;
 }
 
+const EMPTY = '[]';
+
 /** Characters a JSON string must escape: paths (payload keys) almost never hold one. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what JSON must escape.
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\u2028\u2029\ud800-\udfff]/;
 
-/** `[{"path":...,"class":"EMAIL"},...]`: what JSON.stringify gives, without its generic walk. */
-function findingsJson(f: { path: string; class: string }[]): string {
+/**
+ * `[{"path":...,"class":"EMAIL"},...]`: what JSON.stringify gives, without its generic walk.
+ * The PII gate hands out one shared finding object per (path, class), and records of a dataset
+ * mostly find the same ones: the last list's text is reused when its findings are the same objects.
+ */
+let lastFindings: readonly { path: string; class: string }[] = [];
+let lastFindingsJson = EMPTY;
+function findingsJson(f: readonly { path: string; class: string }[]): string {
+  if (f.length === lastFindings.length) {
+    let same = true;
+    for (let i = 0; i < f.length && same; i++) same = f[i] === lastFindings[i];
+    if (same) return lastFindingsJson;
+  }
   let out = '[';
   for (let i = 0; i < f.length; i++) {
     const path = f[i].path;
     out += `${i === 0 ? '{"path":' : ',{"path":'}${NEEDS_ESCAPE.test(path) ? JSON.stringify(path) : `"${path}"`},"class":${quoted(f[i].class)}}`;
   }
-  return `${out}]`;
+  lastFindings = f;
+  lastFindingsJson = flat(`${out}]`);
+  return lastFindingsJson;
 }
 
 let lastTs = Number.NaN;
@@ -173,7 +184,6 @@ export interface EvidenceParts {
   action: string;
 }
 
-const EMPTY = '[]';
 const PASS_VALIDATION = '"validation":{"result":"PASS","failed_gates":[],"reason_codes":[]},';
 const NO_OTEL = '"otel":{"trace_id":null,"span_id":null},';
 

@@ -8,7 +8,7 @@
 import type { PiiPolicy } from '../../models/policy.js';
 import { genericPath } from './paths.js';
 import { CLASS_BITS, detectUnderKey, MIN_PII_LENGTH } from './pii-detect.js';
-import { pushCode, type ReasonCodeTable } from './types.js';
+import { flat, pushCode, type ReasonCodeTable } from './types.js';
 
 export const GATE = 'PII' as const;
 
@@ -176,27 +176,85 @@ function leaf(s: string, key: string | null, depth: number): void {
 /** Characters that make a key read differently as path text than as a segment. */
 const PATH_SYNTAX = /[.[\]]/;
 
-function record(mask: number, depth: number): void {
-  let path = '';
-  let textOnly = false;
+/**
+ * A finding's path, interned in a trie keyed by the payload's own segments (interned keys, array
+ * indexes): records of one dataset find PII at the same few paths, so the path text, its shared
+ * finding objects, its UNDECLARED_PII code and its allowance are made once, not per record.
+ */
+class PathNode {
+  readonly children = new Map<string | number, PathNode>();
+  /** Per class bit index: the shared (frozen) finding at this path. */
+  private readonly found: (PiiFinding | undefined)[] = [];
+  private code: string | null = null;
+  private allowedFor: CompiledPii | null = null;
+  private allowedBits = 0;
+  constructor(
+    readonly path: string,
+    /** Some key on the path holds `.`, `[` or `]`: the path text, not the segments, decides allowances. */
+    readonly textOnly: boolean,
+  ) {}
+  finding(b: number): PiiFinding {
+    let f = this.found[b];
+    if (f === undefined) {
+      f = Object.freeze({ path: this.path, class: CLASS_BITS[b][1] });
+      this.found[b] = f;
+    }
+    return f;
+  }
+  undeclaredCode(): string {
+    this.code ??= flat(`UNDECLARED_PII:${this.path}`);
+    return this.code;
+  }
+  /** Class bits `c` allows here; `depth` is this node's depth, W.segs[0..depth) its segments. */
+  allowed(c: CompiledPii, depth: number): number {
+    if (this.allowedFor !== c) {
+      this.allowedBits = this.textOnly ? allowedByText(c, this.path) : allowedBySegs(c, depth);
+      this.allowedFor = c;
+    }
+    return this.allowedBits;
+  }
+}
+
+/** Bounded: payloads with ever-new keys or long arrays start a fresh trie instead of growing it. */
+const MAX_PATH_NODES = 10_000;
+let pathRoot = new PathNode('', false);
+let pathNodes = 0;
+
+function pathNode(depth: number): PathNode {
+  let node = pathRoot;
   for (let d = 0; d < depth; d++) {
     const s = W.segs[d];
-    if (typeof s === 'number') path = `${path}[${s}]`;
-    else {
-      path = path === '' ? s : `${path}.${s}`;
-      if (!textOnly && PATH_SYNTAX.test(s)) textOnly = true;
+    let next = node.children.get(s);
+    if (next === undefined) {
+      if (++pathNodes > MAX_PATH_NODES) {
+        pathRoot = new PathNode('', false);
+        pathNodes = 0;
+        return pathNode(depth);
+      }
+      const text = typeof s === 'number' ? `${node.path}[${s}]` : node.path === '' ? s : `${node.path}.${s}`;
+      next = new PathNode(flat(text), node.textOnly || (typeof s === 'string' && PATH_SYNTAX.test(s)));
+      node.children.set(s, next);
     }
+    node = next;
   }
+  return node;
+}
+
+/** At most this many findings per record (the evidence stays bounded); later ones are not recorded. */
+const MAX_FINDINGS = 256;
+
+function record(mask: number, depth: number): void {
+  if (W.findings !== null && W.findings.length >= MAX_FINDINGS) return;
+  const node = pathNode(depth);
   W.findings ??= [];
   const block = W.block;
   // A key holding brackets or dots reads differently as text than as segments: then the text
   // decides (genericPath() against the contract's paths), as it always has.
-  const allowed = block === null ? 0 : textOnly ? allowedByText(block, path) : allowedBySegs(block, depth);
+  const allowed = block === null ? 0 : node.allowed(block, depth);
   for (let b = 0; b < CLASS_BITS.length; b++) {
-    const bit = CLASS_BITS[b][0];
-    if (mask & bit && W.findings.length < 256) {
-      W.findings.push({ path, class: CLASS_BITS[b][1] });
-      if (block !== null && !(allowed & bit)) W.codes = pushCode(W.codes ?? [], `UNDECLARED_PII:${path}`);
+    if (mask & CLASS_BITS[b][0] && W.findings.length < MAX_FINDINGS) {
+      W.findings.push(node.finding(b));
+      if (block !== null && !(allowed & CLASS_BITS[b][0])) W.codes = pushCode(W.codes ?? [], node.undeclaredCode());
     }
   }
 }

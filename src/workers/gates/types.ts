@@ -22,6 +22,15 @@ export type ReasonCodeTable = Readonly<Record<string, string>>;
 /** Per gate, at most this many reason codes per record; the rest collapse into TOO_MANY_ERRORS. */
 export const MAX_CODES_PER_GATE = 32;
 
+/**
+ * A flat (sequential) copy of a possibly concatenated string. V8 flattens a concatenation (a
+ * rope) each time it is hashed, tested or written as bytes; strings kept and reused across
+ * records (memoised evidence segments, interned finding paths) are flattened once instead.
+ */
+export function flat(s: string): string {
+  return JSON.parse(JSON.stringify(s)) as string;
+}
+
 /** Adds `code` once; past the cap adds TOO_MANY_ERRORS and drops the rest. Returns the array. */
 export function pushCode(out: string[], code: string): string[] {
   if (out.length > MAX_CODES_PER_GATE) return out;

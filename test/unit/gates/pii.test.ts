@@ -162,3 +162,44 @@ test('PII: 100 KB regex-bait strings finish in milliseconds for every detector',
   }
   assert.ok(NAMES.EMAIL);
 });
+
+test('PII: interned finding paths keep each policy its own allowances, and evidence follows changing findings', () => {
+  const o = { customer: { email: 'ada@example.com' }, note: 'ada@example.com' };
+  const declared = compile('BLOCK', new Map([['customer.email', new Set(['EMAIL'])]]));
+  const none = compile('BLOCK', new Map());
+  // The same paths alternate between policies: the memoised allowance must follow the policy.
+  for (let round = 0; round < 2; round++) {
+    assert.deepEqual(evaluate(declared, o, true).codes, ['UNDECLARED_PII:note']);
+    assert.deepEqual(evaluate(none, o, true).codes, ['UNDECLARED_PII:customer.email', 'UNDECLARED_PII:note']);
+  }
+  // One shared finding per (path, class): the evidence serialiser may reuse a list's text.
+  assert.equal(evaluate(declared, o, true).findings?.[0], evaluate(none, o, true).findings?.[0]);
+  // Evidence of records whose findings differ, in turn, lists each record's own findings.
+  const snap = snapshot({ policies: [policy({ pii_policy: 'DETECT' })] });
+  const paths = (v: object) => run(snap, rec(v)).event.pii_findings.map((f: any) => `${f.path}:${f.class}`);
+  const a = { ...order(), note: 'card 4111 1111 1111 1111' };
+  const b = { ...order(), note: 'mail ada@example.com' };
+  for (let round = 0; round < 2; round++) {
+    assert.deepEqual(paths(a), ['customer.email:EMAIL', 'customer.phone:PHONE', 'note:PAYMENT_CARD']);
+    assert.deepEqual(paths(b), ['customer.email:EMAIL', 'customer.phone:PHONE', 'note:EMAIL']);
+    assert.deepEqual(paths(order()), ['customer.email:EMAIL', 'customer.phone:PHONE']);
+  }
+});
+
+test('PII: payloads with ever-new keys keep correct paths past the interned-path bound', () => {
+  const c = compile('BLOCK', new Map([['k0', new Set(['EMAIL'])]]));
+  let last: ReturnType<typeof evaluate> | null = null;
+  // 60 records x 200 new keys: past the 10,000 interned paths, so the trie starts over mid-run.
+  for (let r = 0; r < 60; r++) {
+    const o: Record<string, string> = { k0: 'ada@example.com' };
+    for (let k = 0; k < 200; k++) o[`r${r}k${k}`] = 'ada@example.com';
+    last = evaluate(c, o, true);
+    assert.equal(last.findings?.length, 201);
+    assert.equal(last.codes?.length, 33); // 32 codes, then TOO_MANY_ERRORS
+  }
+  assert.deepEqual(last?.findings?.slice(0, 2), [
+    { path: 'k0', class: 'EMAIL' },
+    { path: 'r59k0', class: 'EMAIL' },
+  ]);
+  assert.equal(last?.codes?.[0], 'UNDECLARED_PII:r59k0');
+});
