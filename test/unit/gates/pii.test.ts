@@ -176,7 +176,8 @@ test('PII: interned finding paths keep each policy its own allowances, and evide
   assert.equal(evaluate(declared, o, true).findings?.[0], evaluate(none, o, true).findings?.[0]);
   // Evidence of records whose findings differ, in turn, lists each record's own findings.
   const snap = snapshot({ policies: [policy({ pii_policy: 'DETECT' })] });
-  const paths = (v: object) => run(snap, rec(v)).event.pii_findings.map((f: { path: string; class: string }) => `${f.path}:${f.class}`);
+  const paths = (v: object) =>
+    run(snap, rec(v)).event.pii_findings.map((f: { path: string; class: string }) => `${f.path}:${f.class}`);
   const a = { ...order(), note: 'card 4111 1111 1111 1111' };
   const b = { ...order(), note: 'mail ada@example.com' };
   for (let round = 0; round < 2; round++) {
