@@ -35,7 +35,8 @@ export const PIPELINE_REASON_CODES = {
 
 interface CompiledDataset {
   policy: DatasetPolicy;
-  disabled: Set<GateName>;
+  /** Per gate after RESOLUTION: false when the dataset's ops toggles disable it (a field read per record, not a Set lookup). */
+  runs: GateSwitches;
   /** Action on PASS / FAIL before pausing, and whether actions are paused. */
   onPass: RecordVerdict['action'];
   onFail: RecordVerdict['action'];
@@ -48,6 +49,20 @@ interface CompiledDataset {
   contract: contract.CompiledContract | undefined;
   pii: pii.CompiledPii;
   frags: DatasetFragments;
+}
+
+type GateSwitches = Record<Exclude<GateName, 'RESOLUTION'>, boolean>;
+
+/** RESOLUTION always runs: it decides which dataset's toggles apply. */
+function gateSwitches(disabled: Set<GateName>): GateSwitches {
+  return {
+    IDENTITY: !disabled.has('IDENTITY'),
+    ENVELOPE: !disabled.has('ENVELOPE'),
+    SCHEMA: !disabled.has('SCHEMA'),
+    COMPATIBILITY: !disabled.has('COMPATIBILITY'),
+    CONTRACT: !disabled.has('CONTRACT'),
+    PII: !disabled.has('PII'),
+  };
 }
 
 export interface CompiledSnapshot {
@@ -79,7 +94,7 @@ export function compileSnapshot(s: PolicySnapshot): CompiledSnapshot {
     const compiledContract = p.contract_id !== undefined ? contracts.get(p.contract_id) : undefined;
     datasets.set(p.dataset_urn, {
       policy: p,
-      disabled: new Set((ops?.disabled_gates ?? []).filter((g) => g !== 'RESOLUTION')),
+      runs: gateSwitches(new Set(ops?.disabled_gates ?? [])),
       onPass: mode === 'REPUBLISH_PASS_ONLY' && p.blessed_topic ? 'REPUBLISH' : 'NONE',
       onFail: mode === 'QUARANTINE_ON_FAIL' ? 'QUARANTINE' : 'NONE',
       paused: safeMode || ops?.actions_paused === true,
@@ -193,17 +208,17 @@ export function evaluateRecord(snap: CompiledSnapshot, rec: RawRecord, nowJson: 
   const decoded = st.decode(writer);
 
   let who: identity.Identity | null = null;
-  if (!ds.disabled.has('IDENTITY')) {
+  if (ds.runs.IDENTITY) {
     who = identity.evaluate(ds.identity, rec, decoded.ok ? decoded.value : undefined);
     add(failedGates, gateCodes, 'IDENTITY', who.codes);
   }
-  if (!ds.disabled.has('ENVELOPE') && !decoded.ok) add(failedGates, gateCodes, 'ENVELOPE', [decoded.code!]);
-  if (!ds.disabled.has('SCHEMA')) {
+  if (ds.runs.ENVELOPE && !decoded.ok) add(failedGates, gateCodes, 'ENVELOPE', [decoded.code!]);
+  if (ds.runs.SCHEMA) {
     if (writerCode !== null) add(failedGates, gateCodes, 'SCHEMA', [writerCode]);
     else if (writer !== undefined && decoded.ok)
       add(failedGates, gateCodes, 'SCHEMA', schema.evaluate(writer, decoded.value, decoded.binary));
   }
-  if (!ds.disabled.has('COMPATIBILITY') && wire !== null && writer !== undefined && ds.policy.schema_id !== undefined) {
+  if (ds.runs.COMPATIBILITY && wire !== null && writer !== undefined && ds.policy.schema_id !== undefined) {
     add(
       failedGates,
       gateCodes,
@@ -211,12 +226,12 @@ export function evaluateRecord(snap: CompiledSnapshot, rec: RawRecord, nowJson: 
       compatibility.evaluate(snap.compat, writer, ds.registered, ds.policy.compatibility_mode),
     );
   }
-  if (!ds.disabled.has('CONTRACT') && ds.policy.contract_id !== undefined) {
+  if (ds.runs.CONTRACT && ds.policy.contract_id !== undefined) {
     if (ds.contract === undefined) add(failedGates, gateCodes, 'CONTRACT', ['CONTRACT_NOT_FOUND']);
     else if (decoded.ok) add(failedGates, gateCodes, 'CONTRACT', contract.evaluate(ds.contract, decoded.value));
   }
   let findings: pii.PiiFinding[] | null = null;
-  if (!ds.disabled.has('PII') && decoded.ok) {
+  if (ds.runs.PII && decoded.ok) {
     const r = pii.evaluate(ds.pii, decoded.value, !decoded.binary);
     findings = r.findings;
     add(failedGates, gateCodes, 'PII', r.codes);

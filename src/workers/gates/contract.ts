@@ -156,8 +156,11 @@ function leaf(ch: Check, v: unknown, i: number, indexed: boolean, out: string[] 
     }
   } else if (typeof v === 'string') {
     if (ch.minLength !== undefined || ch.maxLength !== undefined) {
-      const n = codePoints(v);
-      if ((ch.minLength !== undefined && n < ch.minLength) || (ch.maxLength !== undefined && n > ch.maxLength)) {
+      const n = lengthWithin(v, ch.minLength, ch.maxLength) ? -1 : codePoints(v);
+      if (
+        n >= 0 &&
+        ((ch.minLength !== undefined && n < ch.minLength) || (ch.maxLength !== undefined && n > ch.maxLength))
+      ) {
         out = code(out, 'LENGTH_OUT_OF_RANGE', ch, i, indexed);
       }
     }
@@ -205,6 +208,14 @@ function hasType(v: unknown, t: number): boolean {
     default:
       return isPlainObject(v);
   }
+}
+
+/**
+ * A string of n UTF-16 units has between ceil(n/2) and n code points: when that whole interval
+ * is within [min, max] the count cannot fail, and the per-character count is skipped.
+ */
+function lengthWithin(s: string, min: number | undefined, max: number | undefined): boolean {
+  return (max === undefined || s.length <= max) && (min === undefined || (s.length + 1) >> 1 >= min);
 }
 
 /** Code points, as JSON Schema counts length; .length is exact when there are no surrogates. */

@@ -109,6 +109,14 @@ test('CONTRACT: a required nested field is named by its full path when its paren
 test('CONTRACT: length counts code points', () => {
   const fields: ContractField[] = [{ path: 'name', max_length: 2 }];
   assert.equal(evaluate(compile({ ...CONTRACT, fields }), { name: '😀😀' }), null);
+  // Around the bounds, where UTF-16 length alone would decide wrongly either way.
+  const range = compile({ ...CONTRACT, fields: [{ path: 'name', min_length: 3, max_length: 3 }] });
+  const codes = (name: string) => evaluate(range, { name });
+  assert.equal(codes('😀😀a'), null); // 5 units, 3 code points
+  assert.equal(codes('abc'), null);
+  assert.deepEqual(codes('😀😀'), ['LENGTH_OUT_OF_RANGE:name']); // 4 units, 2 code points
+  assert.deepEqual(codes('😀😀ab'), ['LENGTH_OUT_OF_RANGE:name']); // 6 units, 4 code points
+  assert.deepEqual(codes('ab'), ['LENGTH_OUT_OF_RANGE:name']);
 });
 
 test('CONTRACT: CONTRACT_NOT_FOUND when the policy names an unknown contract', () => {
