@@ -218,12 +218,21 @@ function lengthWithin(s: string, min: number | undefined, max: number | undefine
   return (max === undefined || s.length <= max) && (min === undefined || (s.length + 1) >> 1 >= min);
 }
 
-/** Code points, as JSON Schema counts length; .length is exact when there are no surrogates. */
+/**
+ * Code points, as JSON Schema counts length (and as `[...s].length` does): a surrogate pair is
+ * one, a lone surrogate (JSON can escape one) is one on its own.
+ */
 function codePoints(s: string): number {
   let n = s.length;
-  for (let i = 0; i < s.length; i++) {
+  for (let i = 0; i < s.length - 1; i++) {
     const c = s.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdbff) n--;
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n--;
+        i++;
+      }
+    }
   }
   return n;
 }

@@ -117,6 +117,10 @@ test('CONTRACT: length counts code points', () => {
   assert.deepEqual(codes('😀😀'), ['LENGTH_OUT_OF_RANGE:name']); // 4 units, 2 code points
   assert.deepEqual(codes('😀😀ab'), ['LENGTH_OUT_OF_RANGE:name']); // 6 units, 4 code points
   assert.deepEqual(codes('ab'), ['LENGTH_OUT_OF_RANGE:name']);
+  // A lone surrogate (JSON may escape one) is a code point of its own, as [...s] counts it.
+  for (const s of ['\ud800\ud800\ud800', '\ud800\ud800\udc00', 'a\ud800\ud800', '\udc00\ud800x', '\ud800\udc00\ud800'])
+    assert.equal(codes(s) === null, [...s].length === 3, JSON.stringify(s));
+  assert.deepEqual(evaluate(range, JSON.parse('{"name":"\\ud800"}')), ['LENGTH_OUT_OF_RANGE:name']);
 });
 
 test('CONTRACT: CONTRACT_NOT_FOUND when the policy names an unknown contract', () => {
