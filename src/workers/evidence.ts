@@ -222,33 +222,34 @@ function headSegment(p: EvidenceParts): string {
   return h.text;
 }
 
-/** From the event time's closing brace up to the validation block: schema id and contract. */
-const schema = { schemaId: null as string | null, frags: null as DatasetFragments | null, text: '' };
-function schemaSegment(p: EvidenceParts): string {
-  const c = schema;
-  if (c.schemaId !== p.schemaId || c.frags !== p.frags || c.text === '') {
-    c.text = flat(
-      `"},"schema":{"schema_id":${p.schemaId === null ? 'null' : quoted(p.schemaId)}},${p.frags.contract},`,
-    );
-    c.schemaId = p.schemaId;
-    c.frags = p.frags;
-  }
-  return c.text;
+/**
+ * A segment that depends on one value and the dataset's fragments, kept flat for the last pair
+ * seen: a batch's records mostly repeat both.
+ */
+function lastPairMemo(build: (v: string | null, frags: DatasetFragments) => string) {
+  let lastV: string | null = null;
+  let lastFrags: DatasetFragments | null = null;
+  let text = '';
+  return (v: string | null, frags: DatasetFragments): string => {
+    if (frags !== lastFrags || v !== lastV) {
+      text = flat(build(v, frags));
+      lastV = v;
+      lastFrags = frags;
+    }
+    return text;
+  };
 }
 
-/** From the schema fingerprint to the end: fingerprint, policy version, then the findings. */
-const tail = { fingerprint: null as string | null, frags: null as DatasetFragments | null, text: '' };
-function fingerprintSegment(p: EvidenceParts): string {
-  const t = tail;
-  if (t.fingerprint !== p.schemaFingerprint || t.frags !== p.frags || t.text === '') {
-    t.text = flat(
-      `,"schema_fingerprint":${p.schemaFingerprint === null ? 'null' : `"${p.schemaFingerprint}"`}},${p.frags.policyVersion},"pii_findings":`,
-    );
-    t.fingerprint = p.schemaFingerprint;
-    t.frags = p.frags;
-  }
-  return t.text;
-}
+/** From the event time's closing brace up to the validation block: schema id and contract. */
+const schemaSegment = lastPairMemo(
+  (schemaId, frags) => `"},"schema":{"schema_id":${schemaId === null ? 'null' : quoted(schemaId)}},${frags.contract},`,
+);
+
+/** From the schema fingerprint to the findings: fingerprint, policy version. */
+const fingerprintSegment = lastPairMemo(
+  (fingerprint, frags) =>
+    `,"schema_fingerprint":${fingerprint === null ? 'null' : `"${fingerprint}"`}},${frags.policyVersion},"pii_findings":`,
+);
 
 export function serialiseEvidence(p: EvidenceParts): string {
   const validation = p.pass
@@ -264,7 +265,7 @@ export function serialiseEvidence(p: EvidenceParts): string {
       : `"fingerprints":{"payload_hash":"sha256:${p.payloadHex}"`;
   return (
     `{"evidence_id":"${p.id}${headSegment(p)}${p.offset},"key":${p.key === null ? 'null' : JSON.stringify(p.key)},"event_time":"${p.eventTime}` +
-    `${schemaSegment(p)}${validation}${otel}${payload}${fingerprintSegment(p)}` +
+    `${schemaSegment(p.schemaId, p.frags)}${validation}${otel}${payload}${fingerprintSegment(p.schemaFingerprint, p.frags)}` +
     `${p.piiFindings === null ? EMPTY : findingsJson(p.piiFindings)}${p.frags.enforcement[p.action]}`
   );
 }

@@ -28,49 +28,19 @@ export interface PiiResult {
   findings: PiiFinding[] | null;
 }
 
-/** One declared allowance: the contract path as segments (null = any array index) and its class bits. */
-interface Allowance {
-  segs: (string | null)[];
-  bits: number;
-}
-
 export interface CompiledPii {
   policy: PiiPolicy;
-  /** Declared allowances: generic path -> classes (from the contract). */
-  allowed: Map<string, Set<string>>;
   /**
-   * The same allowances by their last key. A finding's path is matched segment by segment
-   * against the payload's own (interned) keys: no path string is built, flattened and hashed
-   * per finding.
+   * Declared allowances: generic path -> classes (from the contract). Looked up once per finding
+   * path and policy (the path trie below keeps the answer), not per finding.
    */
-  byLastKey: Map<string, Allowance[]>;
+  allowed: Map<string, Set<string>>;
 }
 
 const CLASS_BIT = new Map(CLASS_BITS.map(([bit, cls]) => [cls, bit]));
 
 export function compile(policy: PiiPolicy, allowed: Map<string, Set<string>> | undefined): CompiledPii {
-  const byLastKey = new Map<string, Allowance[]>();
-  for (const [path, classes] of allowed ?? []) {
-    const segs: (string | null)[] = [];
-    for (const part of path.split('.')) {
-      let key = part;
-      let each = 0;
-      while (key.endsWith('[]')) {
-        key = key.slice(0, -2);
-        each++;
-      }
-      segs.push(key);
-      for (; each > 0; each--) segs.push(null);
-    }
-    let bits = 0;
-    for (const c of classes) bits |= CLASS_BIT.get(c) ?? 0;
-    const last = segs.findLast((x) => x !== null);
-    if (last === undefined || last === null) continue;
-    const list = byLastKey.get(last);
-    if (list === undefined) byLastKey.set(last, [{ segs, bits }]);
-    else list.push({ segs, bits });
-  }
-  return { policy, allowed: allowed ?? new Map(), byLastKey };
+  return { policy, allowed: allowed ?? new Map() };
 }
 
 const PASS: PiiResult = { codes: null, findings: null };
@@ -173,9 +143,6 @@ function leaf(s: string, key: string | null, depth: number): void {
   if (m !== 0) record(m, depth);
 }
 
-/** Characters that make a key read differently as path text than as a segment. */
-const PATH_SYNTAX = /[.[\]]/;
-
 /**
  * A finding's path, interned in a trie keyed by the payload's own segments (interned keys, array
  * indexes): records of one dataset find PII at the same few paths, so the path text, its shared
@@ -188,11 +155,7 @@ class PathNode {
   private code: string | null = null;
   private allowedFor: CompiledPii | null = null;
   private allowedBits = 0;
-  constructor(
-    readonly path: string,
-    /** Some key on the path holds `.`, `[` or `]`: the path text, not the segments, decides allowances. */
-    readonly textOnly: boolean,
-  ) {}
+  constructor(readonly path: string) {}
   finding(b: number): PiiFinding {
     let f = this.found[b];
     if (f === undefined) {
@@ -205,10 +168,10 @@ class PathNode {
     this.code ??= flat(`UNDECLARED_PII:${this.path}`);
     return this.code;
   }
-  /** Class bits `c` allows here; `depth` is this node's depth, W.segs[0..depth) its segments. */
-  allowed(c: CompiledPii, depth: number): number {
+  /** Class bits the contract of `c` allows at this path (its generic form, `items[].note`). */
+  allowed(c: CompiledPii): number {
     if (this.allowedFor !== c) {
-      this.allowedBits = this.textOnly ? allowedByText(c, this.path) : allowedBySegs(c, depth);
+      this.allowedBits = allowedByText(c, this.path);
       this.allowedFor = c;
     }
     return this.allowedBits;
@@ -217,7 +180,7 @@ class PathNode {
 
 /** Bounded: payloads with ever-new keys or long arrays start a fresh trie instead of growing it. */
 const MAX_PATH_NODES = 10_000;
-let pathRoot = new PathNode('', false);
+let pathRoot = new PathNode('');
 let pathNodes = 0;
 
 function pathNode(depth: number): PathNode {
@@ -227,12 +190,12 @@ function pathNode(depth: number): PathNode {
     let next = node.children.get(s);
     if (next === undefined) {
       if (++pathNodes > MAX_PATH_NODES) {
-        pathRoot = new PathNode('', false);
+        pathRoot = new PathNode('');
         pathNodes = 0;
         return pathNode(depth);
       }
       const text = typeof s === 'number' ? `${node.path}[${s}]` : node.path === '' ? s : `${node.path}.${s}`;
-      next = new PathNode(flat(text), node.textOnly || (typeof s === 'string' && PATH_SYNTAX.test(s)));
+      next = new PathNode(flat(text));
       node.children.set(s, next);
     }
     node = next;
@@ -248,9 +211,7 @@ function record(mask: number, depth: number): void {
   const node = pathNode(depth);
   W.findings ??= [];
   const block = W.block;
-  // A key holding brackets or dots reads differently as text than as segments: then the text
-  // decides (genericPath() against the contract's paths), as it always has.
-  const allowed = block === null ? 0 : node.allowed(block, depth);
+  const allowed = block === null ? 0 : node.allowed(block);
   for (let b = 0; b < CLASS_BITS.length; b++) {
     if (mask & CLASS_BITS[b][0] && W.findings.length < MAX_FINDINGS) {
       W.findings.push(node.finding(b));
@@ -259,23 +220,7 @@ function record(mask: number, depth: number): void {
   }
 }
 
-/** Class bits the contract allows at the current walk path (W.segs[0..depth)). */
-function allowedBySegs(c: CompiledPii, depth: number): number {
-  let d = depth - 1;
-  while (d >= 0 && typeof W.segs[d] === 'number') d--;
-  if (d < 0) return 0;
-  const candidates = c.byLastKey.get(W.segs[d] as string);
-  if (candidates === undefined) return 0;
-  let bits = 0;
-  for (const a of candidates) {
-    if (a.segs.length !== depth) continue;
-    let i = 0;
-    while (i < depth && (a.segs[i] === null ? typeof W.segs[i] === 'number' : a.segs[i] === W.segs[i])) i++;
-    if (i === depth) bits |= a.bits;
-  }
-  return bits;
-}
-
+/** Class bits the contract allows at a concrete path (its generic form, `items[].note`, decides). */
 function allowedByText(c: CompiledPii, path: string): number {
   let bits = 0;
   for (const cls of c.allowed.get(genericPath(path)) ?? []) bits |= CLASS_BIT.get(cls) ?? 0;
