@@ -20,6 +20,7 @@ import { pathToFileURL } from 'node:url';
 import { type Admin, withAdmin } from '../src/common/kafka-admin.js';
 import { fromStart, type Marks } from '../src/dev/evidence-reader.js';
 import { api, devToken, freePort, REPO_ROOT, type Service, startService } from '../src/dev/services.js';
+import { kcatPipe } from './lib/limit.js';
 import {
   delta,
   type Kind,
@@ -48,6 +49,8 @@ export interface E2EOptions {
   scaling: boolean;
   scalingRecords: number;
   maxWorkers: number;
+  /** Only the drain scenario (and the profile): for iterating on the hot loop. */
+  drainOnly?: boolean;
   /** Profile the enforcer (node --cpu-prof) on an extra drain into this folder. */
   profileDir?: string;
   profileRecords: number;
@@ -92,6 +95,8 @@ export interface DrainRun {
   cpuPer100k: { total: number; main: number; rdkafka: number; other: number };
   peakRssMB: number;
   loop: LoopDelay;
+  /** CPU s per 100k records by thread name, summed over processes (where the time outside the gates goes). */
+  threads: Record<string, number>;
 }
 
 export interface LatencyPhase {
@@ -122,11 +127,25 @@ export interface E2EResult {
   drain: {
     records: number;
     loadRate: number;
-    rounds: Array<{ baseline: DrainRun; enforcer: DrainRun; ratio: number }>;
+    /** ratio: enforcer / baseline; vsLimit: each process / the stock Java passthrough of the round. */
+    rounds: Array<{
+      limit: DrainRun;
+      baseline: DrainRun;
+      enforcer: DrainRun;
+      ratio: number;
+      vsLimit: { baseline: number; enforcer: number };
+    }>;
+    /** kcat -C | kcat -P on the same backlog (no commit): an upper bound. */
+    kcat?: KcatDrain;
   };
+  /** Enforcer / baseline (medians over rounds). */
   drainRatio: number;
+  /** Enforcer / stock passthrough limit, and baseline / limit (medians over rounds). */
+  enforcerVsLimit: number;
+  baselineVsLimit: number;
   enforcerDrainRate: number;
   baselineDrainRate: number;
+  limitDrainRate: number;
   latency: LatencyPhase[];
   scaling: DrainRun[];
   profile?: ProfileSummary;
@@ -135,8 +154,18 @@ export interface E2EResult {
   brokenEvidence: number;
 }
 
+export interface KcatDrain {
+  records: number;
+  seconds: number;
+  rate: number;
+  cpuPer100k: number;
+  error?: string;
+}
+
 export interface ProfileSummary {
   dir: string;
+  /** The profiled drain itself (rate, CPU by thread: the profiler's own cost included). */
+  run?: DrainRun;
   threads: Array<{ file: string; thread: string; sampledMs: number; top: Array<{ fn: string; selfPct: number }> }>;
 }
 
@@ -150,6 +179,23 @@ const median = (xs: number[]) => {
       : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 const r1 = (x: number) => Math.round(x * 10) / 10;
+
+/** CPU s per 100k records by thread name (rdk:* threads and numbered names folded), largest first. */
+function perThread(d: ProcSample[], records: number): Record<string, number> {
+  const sum = new Map<string, number>();
+  for (const s of d)
+    for (const [name, cpu] of Object.entries(s.byThread)) {
+      const k = name.startsWith('rdk:') ? 'rdk:*' : name.replace(/\d+$/, '#');
+      sum.set(k, (sum.get(k) ?? 0) + cpu);
+    }
+  const per100k = (x: number) => Math.round((x / Math.max(1, records)) * 1e5 * 100) / 100;
+  return Object.fromEntries(
+    [...sum]
+      .filter(([, v]) => v > 0)
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, v]) => [k, per100k(v)]),
+  );
+}
 const mb = (b: number) => Math.round(b / 1048576);
 
 class Ctx {
@@ -320,7 +366,7 @@ async function drainOne(
   });
   await ctx.drop(evidence);
   const d = s0.map((a, i) => delta(a, s1[i]));
-  const sum = (k: keyof ProcSample) => d.reduce((s, x) => s + x[k], 0);
+  const sum = (k: 'cpu' | 'main' | 'rdkafka' | 'other') => d.reduce((s, x) => s + x[k], 0);
   const per100k = (x: number) => r1((x / Math.max(1, records)) * 1e5);
   const spanSeconds = (cov.lastTs - cov.firstTs) / 1000;
   const run: DrainRun = {
@@ -343,6 +389,7 @@ async function drainOne(
       other: per100k(sum('other')),
     },
     peakRssMB: Math.max(0, ...d.map((x) => mb(x.hwm))),
+    threads: perThread(d, records),
     loop: {
       p99Ms: Math.max(...loops.map((l) => l.p99Ms)),
       maxMs: Math.max(...loops.map((l) => l.maxMs)),
@@ -354,6 +401,30 @@ async function drainOne(
       `CPU ${run.cpuPer100k.total} s/100k (main ${run.cpuPer100k.main}), peak RSS ${run.peakRssMB} MB, loop p99 ${run.loop.p99Ms} ms`,
   );
   return run;
+}
+
+/** The no-commit upper bound: kcat's consumer piped into kcat's producer, wall time to the end. */
+async function drainKcat(ctx: Ctx, raw: string): Promise<KcatDrain> {
+  const evidence = `${ctx.prefix}.evidence.kcat`;
+  await ctx.create(evidence);
+  const records = (await ctx.highs(raw)).reduce((s, m) => s + m.offset, 0);
+  ctx.opts.log(`  kcat: kcat -C | kcat -P, ${records} records`);
+  try {
+    const k = await kcatPipe(ctx.opts.brokers, raw, evidence);
+    const copied = (await ctx.highs(evidence)).reduce((s, m) => s + m.offset, 0);
+    const run = {
+      records: copied,
+      seconds: r1(k.seconds),
+      rate: Math.round(copied / Math.max(0.001, k.seconds)),
+      cpuPer100k: r1((k.cpu / Math.max(1, copied)) * 1e5),
+    };
+    ctx.opts.log(`    ${run.rate} rec/s (${copied} copied in ${run.seconds} s, wall), CPU ${run.cpuPer100k} s/100k`);
+    return run;
+  } catch (e) {
+    return { records, seconds: 0, rate: Number.NaN, cpuPer100k: Number.NaN, error: (e as Error).message };
+  } finally {
+    await ctx.drop(evidence);
+  }
 }
 
 async function latencyRun(
@@ -494,8 +565,11 @@ export async function runE2E(opts: E2EOptions, logDir: string): Promise<E2EResul
     runId,
     drain: { records: 0, loadRate: 0, rounds: [] },
     drainRatio: Number.NaN,
+    enforcerVsLimit: Number.NaN,
+    baselineVsLimit: Number.NaN,
     enforcerDrainRate: Number.NaN,
     baselineDrainRate: Number.NaN,
+    limitDrainRate: Number.NaN,
     latency: [],
     scaling: [],
     errors: [],
@@ -533,22 +607,33 @@ export async function runE2E(opts: E2EOptions, logDir: string): Promise<E2EResul
       opts.log(
         `drain: loaded ${opts.drainRecords} records (${mb(ls.bytes)} MB) at ${Math.round(ls.rate)}/s into ${PARTITIONS} partitions`,
       );
+      const r3 = (x: number) => Math.round(x * 1000) / 1000;
       for (let i = 0; i < opts.drainRounds; i++) {
+        const limit = await drainOne(ctx, 'limit', raw, `drain-limit-${i}`);
+        if (i === 0) result.drain.kcat = await drainKcat(ctx, raw);
         const baseline = await drainOne(ctx, 'baseline', raw, `drain-baseline-${i}`);
         const enforcer = await drainOne(ctx, 'enforcer', raw, `drain-enforcer-${i}`);
+        check(limit);
         check(baseline);
         check(enforcer);
         result.drain.rounds.push({
+          limit,
           baseline,
           enforcer,
-          ratio: Math.round((enforcer.rate / baseline.rate) * 1000) / 1000,
+          ratio: r3(enforcer.rate / baseline.rate),
+          vsLimit: { baseline: r3(baseline.rate / limit.rate), enforcer: r3(enforcer.rate / limit.rate) },
         });
       }
-      result.drainRatio = median(result.drain.rounds.map((r) => r.ratio));
-      result.enforcerDrainRate = median(result.drain.rounds.map((r) => r.enforcer.rate));
-      result.baselineDrainRate = median(result.drain.rounds.map((r) => r.baseline.rate));
+      const rounds = result.drain.rounds;
+      result.drainRatio = median(rounds.map((r) => r.ratio));
+      result.enforcerVsLimit = median(rounds.map((r) => r.vsLimit.enforcer));
+      result.baselineVsLimit = median(rounds.map((r) => r.vsLimit.baseline));
+      result.enforcerDrainRate = median(rounds.map((r) => r.enforcer.rate));
+      result.baselineDrainRate = median(rounds.map((r) => r.baseline.rate));
+      result.limitDrainRate = median(rounds.map((r) => r.limit.rate));
       opts.log(
-        `drain: enforcer ${result.enforcerDrainRate}/s, baseline ${result.baselineDrainRate}/s, ratio ${result.drainRatio}`,
+        `drain: limit ${result.limitDrainRate}/s, enforcer ${result.enforcerDrainRate}/s (${result.enforcerVsLimit} of the limit), ` +
+          `baseline ${result.baselineDrainRate}/s (${result.baselineVsLimit}), enforcer/baseline ${result.drainRatio}`,
       );
       // --- latency ---
       const rates = opts.latencyRates.map((r) => ({ label: `${r / 1000}k/s`, rate: r }));
@@ -556,8 +641,9 @@ export async function runE2E(opts: E2EOptions, logDir: string): Promise<E2EResul
         rates.push({ label: '80% drain', rate: Math.round(result.enforcerDrainRate * 0.8) });
         if (opts.latencyAtDrainRate) rates.push({ label: '100% drain', rate: Math.round(result.enforcerDrainRate) });
       }
-      opts.log(`latency: ${rates.map((r) => `${r.label}=${r.rate}/s`).join(', ')} for ${opts.latencySeconds} s each`);
-      for (const kind of ['baseline', 'enforcer'] as const) {
+      if (!opts.drainOnly)
+        opts.log(`latency: ${rates.map((r) => `${r.label}=${r.rate}/s`).join(', ')} for ${opts.latencySeconds} s each`);
+      for (const kind of opts.drainOnly ? [] : (['baseline', 'enforcer'] as const)) {
         for (const p of await latencyRun(ctx, kind, rates)) {
           check(p);
           result.latency.push(p);
@@ -565,7 +651,7 @@ export async function runE2E(opts: E2EOptions, logDir: string): Promise<E2EResul
       }
 
       // --- scaling ---
-      if (opts.scaling) {
+      if (opts.scaling && !opts.drainOnly) {
         const sraw = `${ctx.prefix}.raw.scale`;
         await ctx.create(sraw);
         const sl = new LoadProducer(opts.brokers, sraw, opts.seed);
@@ -573,7 +659,10 @@ export async function runE2E(opts: E2EOptions, logDir: string): Promise<E2EResul
         await sl.backlog(opts.scalingRecords);
         await sl.close();
         opts.log(`scaling: ${opts.scalingRecords} records`);
-        const runs: DrainRun[] = [await drainOne(ctx, 'baseline', sraw, 'scale-baseline')];
+        const runs: DrainRun[] = [
+          await drainOne(ctx, 'limit', sraw, 'scale-limit'),
+          await drainOne(ctx, 'baseline', sraw, 'scale-baseline'),
+        ];
         for (let w = 1; w <= opts.maxWorkers; w++)
           runs.push(await drainOne(ctx, 'enforcer', sraw, `scale-w${w}`, { workers: w }));
         runs.push(await drainOne(ctx, 'enforcer', sraw, 'scale-2proc-w1', { workers: 1, processes: 2 }));
@@ -586,11 +675,11 @@ export async function runE2E(opts: E2EOptions, logDir: string): Promise<E2EResul
         try {
           rmSync(opts.profileDir, { recursive: true, force: true });
           mkdirSync(opts.profileDir, { recursive: true });
-          const praw = opts.scaling ? `${ctx.prefix}.raw.scale` : raw;
+          const praw = opts.scaling && !opts.drainOnly ? `${ctx.prefix}.raw.scale` : raw;
           opts.log(`profile: enforcer under node --cpu-prof draining ${praw} -> ${opts.profileDir}`);
-          await drainOne(ctx, 'enforcer', praw, 'profile', { profileDir: opts.profileDir });
+          const run = await drainOne(ctx, 'enforcer', praw, 'profile', { profileDir: opts.profileDir });
           await sleep(1000);
-          result.profile = summariseProfiles(opts.profileDir);
+          result.profile = { ...summariseProfiles(opts.profileDir), run };
         } catch (e) {
           result.errors.push(`profile: ${(e as Error).message}`);
         }

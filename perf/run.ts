@@ -6,7 +6,7 @@
  * never fail it; a broken run (a scenario that throws, committed records without evidence)
  * exits 1.
  *
- *   perf/run [--quick | --full] [--no-micro] [--no-e2e] [--profile] [--out <dir>]
+ *   perf/run [--quick | --full] [--no-micro] [--no-e2e] [--drain-only] [--profile] [--out <dir>]
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -38,6 +38,7 @@ const { values } = parseArgs({
     'no-micro': { type: 'boolean', default: false },
     'no-e2e': { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
+    'drain-only': { type: 'boolean', default: false },
     out: { type: 'string', default: join(REPO_ROOT, 'perf', 'results') },
   },
 });
@@ -68,7 +69,7 @@ const machine = {
   loadAvgStart: os.loadavg().map((x) => Math.round(x * 100) / 100),
   loadAvgEnd: [] as number[],
 };
-const command = `perf/run --${mode}${values.profile ? ' --profile' : ''}${values['no-micro'] ? ' --no-micro' : ''}${values['no-e2e'] ? ' --no-e2e' : ''}`;
+const command = `perf/run --${mode}${values.profile ? ' --profile' : ''}${values['no-micro'] ? ' --no-micro' : ''}${values['no-e2e'] ? ' --no-e2e' : ''}${values['drain-only'] ? ' --drain-only' : ''}`;
 
 /** Parses the console.table that gates.bench.js prints. */
 function parseTable(text: string): MicroRow[] {
@@ -129,10 +130,22 @@ function targets(e2e: E2EResult | null, micro: ReturnType<typeof runMicro>): Tar
   const at100 = enforcerLat.find((p) => p.label === '100% drain');
   if (e2e) {
     out.push({
-      name: 'enforcer drain >= 0.8 x baseline (all gates on)',
-      goal: '>= 0.80',
-      measured: `${fmt(e2e.drainRatio, 3)} (${fmt(e2e.enforcerDrainRate)} vs ${fmt(e2e.baselineDrainRate)} rec/s)`,
-      met: Number.isFinite(e2e.drainRatio) ? e2e.drainRatio >= 0.8 : null,
+      name: 'enforcer drain vs the stock Java passthrough limit (all gates on)',
+      goal: '>= 0.33',
+      measured: `${fmt(e2e.enforcerVsLimit, 3)} (${fmt(e2e.enforcerDrainRate)} vs ${fmt(e2e.limitDrainRate)} rec/s; baseline ${fmt(e2e.baselineVsLimit, 3)})`,
+      met: Number.isFinite(e2e.enforcerVsLimit) ? e2e.enforcerVsLimit >= 0.33 : null,
+    });
+    const cpu = e2e.drain.rounds.map((r) => r.enforcer.cpuPer100k);
+    const cpuTotal = cpu.map((c) => c.total).sort((a, b) => a - b)[(cpu.length - 1) >> 1];
+    out.push({
+      name: 'enforcer process CPU per 100k records (drain)',
+      goal: '<= 3.5 s',
+      measured: cpu.length
+        ? cpu
+            .map((c) => `${fmt(c.total, 1)} s (${fmt(c.main, 1)} / ${fmt(c.rdkafka, 1)} / ${fmt(c.other, 1)})`)
+            .join(', ')
+        : 'n/a',
+      met: cpu.length ? cpuTotal <= 3.5 : null,
     });
     out.push({
       name: 'p95 evidence latency at 80% of drain rate',
@@ -167,6 +180,15 @@ function targets(e2e: E2EResult | null, micro: ReturnType<typeof runMicro>): Tar
       met: overload.length ? peak < 400 : null,
     });
   }
+  const one = e2e?.scaling.find((r) => r.label === 'scale-w1');
+  const two = e2e?.scaling.find((r) => r.label === 'scale-2proc-w1');
+  if (one && two)
+    out.push({
+      name: 'two enforcer processes in one group vs one (1 worker each)',
+      goal: '>= 1.8x',
+      measured: `${fmt(two.rate / one.rate, 2)}x (${fmt(two.rate)} vs ${fmt(one.rate)} rec/s)`,
+      met: two.rate / one.rate >= 1.8,
+    });
   const task = micro?.rows.find((r) => r.task.startsWith('worker task per record'));
   out.push({
     name: 'worker pipeline per record (micro, unpack+gates+pack)',
@@ -195,11 +217,11 @@ function markdown(r: {
   for (const t of r.targets)
     L.push(`| ${t.name} | ${t.goal} | ${t.measured} | ${t.met === null ? '-' : t.met ? 'yes' : '**no**'} |`);
   if (e2e) {
-    const drainRow = (d: DrainRun, ratio: string) =>
-      `| ${d.label} | ${d.kind}${d.processes > 1 ? ` x${d.processes}` : ''} | ${d.workers ?? (d.kind === 'enforcer' ? 'default' : '-')} | ${fmt(d.records)} | **${fmt(d.rate)}** | ${ratio} | ${fmt(d.spanSeconds, 1)} / ${fmt(d.wallSeconds, 1)} | ${fmt(d.cpuPer100k.total, 1)} (${fmt(d.cpuPer100k.main, 1)} / ${fmt(d.cpuPer100k.rdkafka, 1)} / ${fmt(d.cpuPer100k.other, 1)}) | ${fmt(d.peakRssMB)} | ${fmt(d.loop.p99Ms, 1)} / ${fmt(d.loop.maxMs, 1)} | ${fmt(d.missing)} / ${fmt(d.duplicates)} |`;
+    const drainRow = (d: DrainRun, ratio: string, vsLimit: string) =>
+      `| ${d.label} | ${d.kind === 'limit' ? 'limit (stock Java passthrough)' : d.kind}${d.processes > 1 ? ` x${d.processes}` : ''} | ${d.workers ?? (d.kind === 'enforcer' ? 'default' : '-')} | ${fmt(d.records)} | **${fmt(d.rate)}** | ${vsLimit} | ${ratio} | ${fmt(d.spanSeconds, 1)} / ${fmt(d.wallSeconds, 1)} | ${fmt(d.cpuPer100k.total, 1)} (${fmt(d.cpuPer100k.main, 1)} / ${fmt(d.cpuPer100k.rdkafka, 1)} / ${fmt(d.cpuPer100k.other, 1)}) | ${fmt(d.peakRssMB)} | ${fmt(d.loop.p99Ms, 1)} / ${fmt(d.loop.maxMs, 1)} | ${fmt(d.missing)} / ${fmt(d.duplicates)} |`;
     const drainHead = [
-      '| run | process | SF_WORKERS | records | records/s | vs baseline | evidence span / wall s | CPU s per 100k (main / librdkafka / rest) | peak RSS MB | event-loop p99 / max ms | missing / dup |',
-      '|---|---|---|---|---|---|---|---|---|---|---|',
+      '| run | process | SF_WORKERS | records | records/s | vs limit | vs baseline | evidence span / wall s | CPU s per 100k (main / librdkafka / rest) | peak RSS MB | event-loop p99 / max ms | missing / dup |',
+      '|---|---|---|---|---|---|---|---|---|---|---|---|',
     ];
     L.push('');
     L.push(
@@ -208,8 +230,31 @@ function markdown(r: {
     L.push('');
     L.push(...drainHead);
     for (const round of e2e.drain.rounds) {
-      L.push(drainRow(round.baseline, '1'));
-      L.push(drainRow(round.enforcer, `**${fmt(round.ratio, 3)}**`));
+      L.push(drainRow(round.limit, '-', '1'));
+      L.push(drainRow(round.baseline, '1', fmt(round.vsLimit.baseline, 3)));
+      L.push(drainRow(round.enforcer, `**${fmt(round.ratio, 3)}**`, `**${fmt(round.vsLimit.enforcer, 3)}**`));
+    }
+    const k = e2e.drain.kcat;
+    if (k) {
+      const lim = e2e.limitDrainRate;
+      L.push(
+        k.error
+          ? `| kcat | kcat -C \\| kcat -P (no commit) | - | - | failed: ${k.error.split('\n')[0]} | | | | | | | |`
+          : `| kcat | kcat -C \\| kcat -P (no commit, upper bound) | - | ${fmt(k.records)} | **${fmt(k.rate)}** | ${fmt(k.rate / lim, 3)} | - | - / ${fmt(k.seconds, 1)} | ${fmt(k.cpuPer100k, 1)} | - | - | - |`,
+      );
+    }
+    const cpuRows = e2e.drain.rounds.flatMap((r) => [r.limit, r.baseline, r.enforcer]);
+    if (cpuRows.some((r) => r.threads)) {
+      L.push('');
+      L.push('CPU s per 100k records by thread (drain rounds; `#` folds numbered threads):');
+      L.push('');
+      for (const r of cpuRows)
+        L.push(
+          `- ${r.label}: ${Object.entries(r.threads ?? {})
+            .slice(0, 10)
+            .map(([k, v]) => `${k} ${fmt(v, 2)}`)
+            .join(', ')}`,
+        );
     }
     if (e2e.latency.length) {
       L.push('');
@@ -228,16 +273,33 @@ function markdown(r: {
     }
     if (e2e.scaling.length) {
       const base = e2e.scaling.find((s) => s.kind === 'baseline');
+      const lim = e2e.scaling.find((s) => s.kind === 'limit');
       L.push('');
       L.push(`### Scaling: backlog of ${fmt(e2e.scaling[0].records)} records`);
       L.push('');
       L.push(...drainHead);
       for (const s of e2e.scaling)
-        L.push(drainRow(s, s.kind === 'baseline' || !base ? '1' : `${fmt(s.rate / base.rate, 3)}`));
+        L.push(
+          drainRow(
+            s,
+            s.kind === 'limit' ? '-' : s.kind === 'baseline' || !base ? '1' : `${fmt(s.rate / base.rate, 3)}`,
+            lim ? fmt(s.rate / lim.rate, 3) : '-',
+          ),
+        );
     }
     if (e2e.profile) {
       L.push('');
       L.push('### Enforcer CPU profile (node --cpu-prof, drain), self time');
+      const pr = e2e.profile.run;
+      if (pr) {
+        L.push('');
+        L.push(
+          `Profiled drain: ${fmt(pr.records)} records at ${fmt(pr.rate)} rec/s (under the profiler), CPU s per 100k records by thread: ` +
+            Object.entries(pr.threads)
+              .map(([k, v]) => `${k} ${fmt(v, 2)}`)
+              .join(', '),
+        );
+      }
       for (const t of e2e.profile.threads) {
         L.push('');
         L.push(`${t.thread} (${fmt(t.sampledMs)} ms busy):`);
@@ -281,6 +343,7 @@ async function main(): Promise<number> {
   let e2e: E2EResult | null = null;
   if (!values['no-e2e']) {
     const opts = defaultOptions(mode, brokers!, log);
+    opts.drainOnly = values['drain-only'];
     if (values.profile) opts.profileDir = join(REPO_ROOT, '.stack', 'perf-profile');
     e2e = await runE2E(opts, join(REPO_ROOT, '.stack', 'logs', 'perf'));
   }
@@ -312,6 +375,7 @@ async function main(): Promise<number> {
     join(values.out!, 'history.ndjson'),
     `${JSON.stringify({
       date: json.date,
+      command,
       commit,
       dirty,
       mode,
@@ -319,8 +383,13 @@ async function main(): Promise<number> {
       ok: json.ok,
       loadAvg: machine.loadAvgStart[0],
       drainRatio: e2e?.drainRatio ?? null,
+      enforcerVsLimit: e2e?.enforcerVsLimit ?? null,
+      baselineVsLimit: e2e?.baselineVsLimit ?? null,
       enforcerDrainRate: e2e?.enforcerDrainRate ?? null,
       baselineDrainRate: e2e?.baselineDrainRate ?? null,
+      limitDrainRate: e2e?.limitDrainRate ?? null,
+      kcatDrainRate: e2e?.drain.kcat?.rate ?? null,
+      enforcerCpuPer100k: e2e?.drain.rounds[0]?.enforcer.cpuPer100k.total ?? null,
       p95At80pct: e2e?.latency.find((p) => p.kind === 'enforcer' && p.label === '80% drain')?.p95 ?? null,
       p95AtDrain: e2e?.latency.find((p) => p.kind === 'enforcer' && p.label === '100% drain')?.p95 ?? null,
       enforcerPeakRssMB: e2e ? Math.max(0, ...e2e.drain.rounds.map((r) => r.enforcer.peakRssMB)) : null,

@@ -11,8 +11,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { freePort, REPO_ROOT, type Service, startService, waitReady } from '../../src/dev/services.js';
+import { javaPassthroughCommand } from './limit.js';
 
-export type Kind = 'baseline' | 'enforcer';
+/** baseline: perf/baseline.ts; limit: the stock Java client passthrough (perf/lib/limit.ts). */
+export type Kind = 'baseline' | 'enforcer' | 'limit';
 
 const BASELINE_JS = join(dirname(fileURLToPath(import.meta.url)), '..', 'baseline.js');
 
@@ -48,9 +50,13 @@ export async function startProcess(
     mkdirSync(logDir, { recursive: true });
     const logFile = join(logDir, `${name}.log`);
     const out = createWriteStream(logFile, { flags: 'a' });
-    const args =
-      kind === 'enforcer' ? [...nodeArgs, join(REPO_ROOT, 'bin', 'signal-factory.js'), 'enforcer'] : [BASELINE_JS];
-    const child = spawn(process.execPath, args, {
+    const java = kind === 'limit' ? javaPassthroughCommand() : undefined;
+    const args = java
+      ? java.args
+      : kind === 'enforcer'
+        ? [...nodeArgs, join(REPO_ROOT, 'bin', 'signal-factory.js'), 'enforcer']
+        : [BASELINE_JS];
+    const child = spawn(java?.cmd ?? process.execPath, args, {
       env: { ...process.env, ...fullEnv },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -64,7 +70,8 @@ export async function startProcess(
     };
     svc = { name, url: `http://127.0.0.1:${port}`, child, logFile, stop };
     try {
-      await waitReady(`${svc.url}/readyz`, 90_000, child);
+      // The Java passthrough serves no HTTP: its rate is measured from evidence timestamps.
+      if (kind !== 'limit') await waitReady(`${svc.url}/readyz`, 90_000, child);
     } catch (e) {
       await stop('SIGKILL');
       throw new Error(`${name} did not become ready (${(e as Error).message}); see ${logFile}`);
@@ -90,6 +97,8 @@ export interface ProcSample {
   main: number;
   rdkafka: number;
   other: number;
+  /** CPU seconds per thread name (comm: the main thread, rdk:*, V8 helpers, libuv, workers). */
+  byThread: Record<string, number>;
 }
 
 function statCpu(path: string): number {
@@ -106,10 +115,13 @@ export function sample(pid: number): ProcSample {
   let main = 0;
   let rdkafka = 0;
   let other = 0;
+  const byThread: Record<string, number> = {};
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     try {
       const cpu = statCpu(`/proc/${pid}/task/${tid}/stat`);
       const comm = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+      const name = tid === String(pid) ? 'main' : comm;
+      byThread[name] = (byThread[name] ?? 0) + cpu;
       if (tid === String(pid)) main += cpu;
       else if (comm.startsWith('rdk:')) rdkafka += cpu;
       else other += cpu;
@@ -119,7 +131,15 @@ export function sample(pid: number): ProcSample {
   }
   // Threads that ended are only in the process total.
   const cpu = statCpu(`/proc/${pid}/stat`);
-  return { rss: kb('VmRSS'), hwm: kb('VmHWM'), cpu, main, rdkafka, other: Math.max(other, cpu - main - rdkafka) };
+  return {
+    rss: kb('VmRSS'),
+    hwm: kb('VmHWM'),
+    cpu,
+    main,
+    rdkafka,
+    other: Math.max(other, cpu - main - rdkafka),
+    byThread,
+  };
 }
 
 export function delta(a: ProcSample, b: ProcSample): ProcSample {
@@ -130,6 +150,9 @@ export function delta(a: ProcSample, b: ProcSample): ProcSample {
     main: b.main - a.main,
     rdkafka: b.rdkafka - a.rdkafka,
     other: b.other - a.other,
+    byThread: Object.fromEntries(
+      Object.entries(b.byThread).map(([k, v]) => [k, Math.round((v - (a.byThread[k] ?? 0)) * 100) / 100]),
+    ),
   };
 }
 
