@@ -4,10 +4,11 @@
  * src/main/evidence-producer.ts): node-rdkafka-style KafkaConsumer with manual commits,
  * batch consume, a Producer with acks=all and idempotence; per raw record it produces one
  * evidence-sized (~900 B) JSON record keyed by raw topic/partition, and commits a partition
- * only up to records whose record was acknowledged. Same in-flight bound with hysteresis.
+ * only up to records whose record was acknowledged. The same flow control (src/main/flow.ts:
+ * records and bytes in flight, hold rather than pause).
  *
  * Reads the enforcer's variables: SF_KAFKA_BROKERS, SF_ENFORCER_TOPICS, SF_ENFORCER_GROUP_ID,
- * SF_EVIDENCE_TOPIC, SF_ENFORCER_BATCH_SIZE, SF_ENFORCER_MAX_INFLIGHT,
+ * SF_EVIDENCE_TOPIC, SF_ENFORCER_BATCH_SIZE, SF_ENFORCER_MAX_INFLIGHT, SF_ENFORCER_MAX_INFLIGHT_KB,
  * SF_ENFORCER_COMMIT_INTERVAL_MS, SF_ENFORCER_OFFSET_RESET, SF_ENFORCER_HTTP_PORT
  * (/readyz, /metrics with baseline_records_total and nodejs_eventloop_lag_* like prom-client).
  */
@@ -24,6 +25,7 @@ import {
 import { enforcerConfig } from '../src/main/config.js';
 import { CONSUME_TIMEOUT_MS, rawConsumerConfig } from '../src/main/consumer.js';
 import { evidenceProducerConfig } from '../src/main/evidence-producer.js';
+import { FlowControl } from '../src/main/flow.js';
 
 // The same configuration, from the same variables, as the enforcer (src/main/config.ts).
 const cfg = enforcerConfig();
@@ -46,17 +48,21 @@ interface Part {
   done: number;
   committed: number;
   pending: number;
+  pendingBytes: number;
   revoked: boolean;
 }
 interface Pending {
   st: Part;
   offset: number;
   value: Buffer;
+  /** The raw record's value size (in-flight bytes). */
+  size: number;
 }
 
 const parts = new Map<string, Part>();
 const pkey = (t: string, p: number) => `${t}\u0000${p}`;
-let inFlight = 0;
+/** Records and value bytes consumed and not yet acknowledged. */
+const flight = { inFlight: 0, inFlightBytes: 0 };
 let records = 0;
 let paused = false;
 let stopping = false;
@@ -110,6 +116,7 @@ function onRebalance(err: LibrdKafkaError, assignment: TopicPartition[]): void {
           done: -1,
           committed: -1,
           pending: 0,
+          pendingBytes: 0,
           revoked: false,
         });
     }
@@ -122,7 +129,8 @@ function onRebalance(err: LibrdKafkaError, assignment: TopicPartition[]): void {
       const st = parts.get(pkey(p.topic, p.partition));
       if (!st) continue;
       st.revoked = true;
-      inFlight -= st.pending;
+      flight.inFlight -= st.pending;
+      flight.inFlightBytes -= st.pendingBytes;
       parts.delete(pkey(p.topic, p.partition));
     }
     consumer.unassign();
@@ -139,8 +147,11 @@ producer.on('delivery-report', (err, report) => {
   const st = p.st;
   if (st.revoked) return;
   st.pending--;
-  inFlight--;
+  st.pendingBytes -= p.size;
+  flight.inFlight--;
+  flight.inFlightBytes -= p.size;
   records++;
+  flow.progress();
   // One key per raw partition -> one evidence partition, delivered in order (idempotent producer).
   if (p.offset + 1 > st.done) st.done = p.offset + 1;
 });
@@ -170,19 +181,31 @@ function setPaused(pause: boolean): void {
   paused = pause;
 }
 
+// The enforcer's flow control (hold, not pause; bounded by records and bytes).
+const flow = new FlowControl(
+  { maxRecords: maxInFlight, maxBytes: cfg.maxInFlightKb * 1024, pauseAfterMs: cfg.holdBeforePauseMs },
+  flight,
+  { pause: () => setPaused(true), resume: () => setPaused(false) },
+);
+
 async function loop(): Promise<void> {
   while (!stopping) {
-    if (inFlight >= maxInFlight) setPaused(true);
-    else if (paused && inFlight <= maxInFlight / 2) setPaused(false);
+    const step = flow.next(Date.now());
+    if (step === 'hold') {
+      await flow.wait(50);
+      continue;
+    }
     const messages = await new Promise<Message[]>((res, rej) =>
-      consumer.consume(paused ? 1 : batchSize, (e, m) => (e ? rej(e) : res(m))),
+      consumer.consume(step === 'poll' ? 1 : batchSize, (e, m) => (e ? rej(e) : res(m))),
     );
     for (const m of messages) {
       const st = parts.get(pkey(m.topic, m.partition));
       if (!st) continue;
       st.pending++;
-      inFlight++;
-      send({ st, offset: m.offset, value: passthroughValue(m) });
+      st.pendingBytes += m.size;
+      flight.inFlight++;
+      flight.inFlightBytes += m.size;
+      send({ st, offset: m.offset, value: passthroughValue(m), size: m.size });
     }
   }
 }
@@ -198,7 +221,7 @@ const server = createServer((req, res) => {
     const s = (ns: number) => (Number.isFinite(ns) ? ns / 1e9 : 0);
     const body = [
       `baseline_records_total ${records}`,
-      `baseline_inflight_records ${inFlight}`,
+      `baseline_inflight_records ${flight.inFlight}`,
       `baseline_assigned ${assigned ? 1 : 0}`,
       `process_resident_memory_bytes ${process.memoryUsage.rss()}`,
       `nodejs_eventloop_lag_mean_seconds ${s(eld.mean)}`,
@@ -229,7 +252,7 @@ async function main(): Promise<void> {
   stopping = true;
   await done;
   const deadline = Date.now() + 30_000;
-  while (inFlight > 0 && Date.now() < deadline) {
+  while (flight.inFlight > 0 && Date.now() < deadline) {
     commit();
     await new Promise((r) => setTimeout(r, 50));
   }

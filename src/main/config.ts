@@ -13,8 +13,12 @@ export interface EnforcerConfig extends CommonConfig {
   offsetReset: 'latest' | 'earliest';
   /** Records per worker task. */
   batchSize: number;
-  /** Bound on records consumed but not yet done (evidence acked, actions done): pause above it. */
+  /** Bound on records consumed but not yet done (evidence acked, actions done): hold above it. */
   maxInFlight: number;
+  /** Bound on the bytes (record values) consumed but not yet done, KiB: hold above it. */
+  maxInFlightKb: number;
+  /** A hold longer than this pauses the partitions and keeps polling (src/main/flow.ts). */
+  holdBeforePauseMs: number;
   /** librdkafka prefetch budget (queued.max.messages.kbytes). */
   fetchQueueKb: number;
   /** How often done offsets are committed. */
@@ -78,7 +82,9 @@ export function enforcerConfig(): EnforcerConfig {
     httpPort: env.int('SF_ENFORCER_HTTP_PORT', 9464, 0),
     offsetReset: reset,
     batchSize: env.int('SF_ENFORCER_BATCH_SIZE', 512, 1),
-    maxInFlight: env.int('SF_ENFORCER_MAX_INFLIGHT', 8192, 1),
+    maxInFlight: env.int('SF_ENFORCER_MAX_INFLIGHT', 16384, 1),
+    maxInFlightKb: env.int('SF_ENFORCER_MAX_INFLIGHT_KB', 8192, 64),
+    holdBeforePauseMs: env.int('SF_ENFORCER_HOLD_BEFORE_PAUSE_MS', 10_000, 100),
     fetchQueueKb: env.int('SF_ENFORCER_FETCH_QUEUE_KB', 16384, 64),
     commitIntervalMs: env.int('SF_ENFORCER_COMMIT_INTERVAL_MS', 1000, 10),
     policyRefreshMs: env.int('SF_POLICY_REFRESH_MS', 2000, 100),

@@ -39,8 +39,9 @@ export class GatePool {
     records: ConsumedRecord[],
     snapshot: { version: number; buffer: SharedArrayBuffer },
     now: number,
+    fullVerdicts = false,
   ): Promise<BatchResult[]> {
-    const batch = packBatch(records, snapshot.version, snapshot.buffer, now);
+    const batch = packBatch(records, snapshot.version, snapshot.buffer, now, fullVerdicts);
     try {
       return [
         await this.pool.run(batch, {
@@ -60,8 +61,8 @@ export class GatePool {
       this.log.warn({ records: records.length, err: (err as Error).message }, 'batch evaluation failed; splitting');
       const mid = records.length >> 1;
       const [a, b] = await Promise.all([
-        this.evaluate(records.slice(0, mid), snapshot, now),
-        this.evaluate(records.slice(mid), snapshot, now),
+        this.evaluate(records.slice(0, mid), snapshot, now, fullVerdicts),
+        this.evaluate(records.slice(mid), snapshot, now, fullVerdicts),
       ]);
       return [...a, ...b];
     }

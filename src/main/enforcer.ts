@@ -7,13 +7,14 @@
  *   enforcement action (S3 write or republish) is acknowledged too;
  * - a partition's commit never passes a record that is not done (OffsetTracker);
  * - no commit for a partition after it was revoked;
- * - consumption pauses when too many records are in flight (slow evidence bus, slow S3)
- *   and resumes at half the bound (hysteresis), so memory stays flat under overload.
+ * - records and bytes in flight are bounded (src/main/flow.ts): above the bound the loop
+ *   stops consuming until completions make room, so memory stays flat under overload.
  */
 import type { Tracer } from '@opentelemetry/api';
 import { glueClient, s3Client } from '../common/aws.js';
 import type { Message, TopicPartition } from '../common/kafka.js';
 import type { Logger } from '../common/logger.js';
+import { verdictAction, verdictCount, verdictDetail } from '../workers/pack.js';
 import type { BatchResult } from '../workers/protocol.js';
 import { Quarantine } from './actions.js';
 import type { HistogramSeries } from './bulk-histogram.js';
@@ -21,6 +22,7 @@ import type { EnforcerConfig } from './config.js';
 import { RawConsumer } from './consumer.js';
 import { GatePool } from './dispatch.js';
 import { type AckSink, KafkaSender } from './evidence-producer.js';
+import { FlowControl } from './flow.js';
 import { EnforcerMetrics, UNRESOLVED_DATASET_LABEL } from './metrics.js';
 import { OffsetTracker, type PartitionState, type Segment } from './offsets.js';
 import { PolicySnapshots } from './policy-snapshot.js';
@@ -29,6 +31,8 @@ import { SchemaRegistryCache } from './schema-registry.js';
 import { type RecordSpans, RecordTracer } from './tracing.js';
 
 const GLUE_HEADER_VERSION = 3;
+/** Longest wait of a holding loop before it looks at the bound again (completions wake it sooner). */
+const HOLD_POLL_MS = 50;
 
 /**
  * Tracks, per record of one batch, how many acknowledgements are still due; when a record
@@ -41,11 +45,13 @@ class BatchCompletion implements AckSink {
     private readonly timestamps: Float64Array,
     private readonly latency: Array<HistogramSeries>,
     private readonly tracker: OffsetTracker,
+    private readonly flow: FlowControl,
     private readonly spans: Array<RecordSpans | undefined> | undefined,
   ) {}
   ack(i: number): void {
     if (--this.remaining[i] !== 0) return;
     this.tracker.complete(this.segments[i]);
+    this.flow.progress();
     this.latency[i].observe(Date.now() - this.timestamps[i]);
     const s = this.spans?.[i];
     if (s) s.emit?.end();
@@ -68,6 +74,7 @@ export class Enforcer {
   private readonly evidenceKeys = new Map<string, Buffer>();
   private stopping = false;
   private paused = false;
+  private readonly flow: FlowControl;
   private loopDone: Promise<void> | undefined;
   private timers: NodeJS.Timeout[] = [];
   private fatal: Error | undefined;
@@ -93,6 +100,11 @@ export class Enforcer {
       { brokers: cfg.brokers, groupId: cfg.groupId, offsetReset: cfg.offsetReset, fetchQueueKb: cfg.fetchQueueKb },
       { onAssign: (p) => this.onAssign(p), onRevoke: (p) => this.onRevoke(p) },
       log,
+    );
+    this.flow = new FlowControl(
+      { maxRecords: cfg.maxInFlight, maxBytes: cfg.maxInFlightKb * 1024, pauseAfterMs: cfg.holdBeforePauseMs },
+      this.tracker,
+      { pause: () => this.setPaused(true), resume: () => this.setPaused(false) },
     );
     this.sender = new KafkaSender(cfg.evidenceBrokers, cfg.deliveryTimeoutMs, this.metrics, log);
     this.pool = new GatePool(cfg.workers, 30_000, log);
@@ -197,16 +209,18 @@ export class Enforcer {
   }
 
   private async loop(): Promise<void> {
-    const max = this.cfg.maxInFlight;
     while (!this.stopping) {
-      const inFlight = this.tracker.inFlight;
-      this.metrics.inFlight.set(inFlight);
-      if (inFlight >= max) this.setPaused(true);
-      else if (this.paused && inFlight <= max / 2) this.setPaused(false);
-      // Keep polling while paused: rebalances and max.poll.interval depend on it.
+      this.metrics.inFlight.set(this.tracker.inFlight);
+      const step = this.flow.next(Date.now());
+      if (step === 'hold') {
+        // librdkafka keeps prefetching into its byte-bounded queue meanwhile.
+        await this.flow.wait(HOLD_POLL_MS);
+        continue;
+      }
+      // While paused keep polling: rebalances and max.poll.interval depend on it.
       let messages: Message[];
       try {
-        messages = await this.consumer.consume(this.paused ? 1 : this.cfg.batchSize);
+        messages = await this.consumer.consume(step === 'poll' ? 1 : this.cfg.batchSize);
       } catch (e) {
         // Transient client errors (broker gone, coordinator moving): librdkafka reconnects.
         this.log.warn({ err: (e as Error).message }, 'consume failed; retrying');
@@ -223,10 +237,10 @@ export class Enforcer {
     const wireIds = new Set<string>();
     // Group per partition in consume order: one segment per (batch, partition). librdkafka
     // hands out runs of one partition, so the previous message's group is checked first.
-    const groups = new Map<PartitionState, { count: number; last: number; idx: number[] }>();
+    const groups = new Map<PartitionState, { count: number; last: number; bytes: number; idx: number[] }>();
     let lastTopic = '';
     let lastPartition = -1;
-    let g: { count: number; last: number; idx: number[] } | undefined;
+    let g: { count: number; last: number; bytes: number; idx: number[] } | undefined;
     for (const m of messages) {
       if (m.partition !== lastPartition || m.topic !== lastTopic) {
         lastTopic = m.topic;
@@ -234,7 +248,7 @@ export class Enforcer {
         const st = this.tracker.owned(m.topic, m.partition);
         g = st && groups.get(st);
         if (st && !g) {
-          g = { count: 0, last: -1, idx: [] };
+          g = { count: 0, last: -1, bytes: 0, idx: [] };
           groups.set(st, g);
         }
       }
@@ -246,6 +260,7 @@ export class Enforcer {
       }
       g.count++;
       g.last = m.offset;
+      g.bytes += m.size;
       g.idx.push(records.length);
       records.push(toRecord(m));
     }
@@ -253,7 +268,7 @@ export class Enforcer {
     const segments: Segment[] = new Array(records.length);
     const keys: Buffer[] = new Array(records.length);
     for (const [st, grp] of groups) {
-      const seg = this.tracker.open(st, grp.count, grp.last);
+      const seg = this.tracker.open(st, grp.count, grp.last, grp.bytes);
       const key = this.evidenceKey(st.topic, st.partition);
       for (const i of grp.idx) {
         segments[i] = seg;
@@ -274,7 +289,7 @@ export class Enforcer {
     }
     // Evaluation runs in workers; we don't await it here so consumption overlaps it.
     void this.pool
-      .evaluate(records, this.snapshots.snapshot(), now)
+      .evaluate(records, this.snapshots.snapshot(), now, spans !== undefined)
       .then((results) => this.emit(records, segments, keys, results, spans, now))
       .catch((e) => {
         this.fatal = e as Error;
@@ -318,19 +333,22 @@ export class Enforcer {
     let base = 0;
     for (const res of results) {
       this.metrics.mergeBatch(res.stats);
-      const n = res.verdicts.length;
+      const verdicts = res.verdicts;
+      const n = verdictCount(verdicts);
       const remaining = new Uint8Array(n);
       const timestamps = new Float64Array(n);
       const latency: Array<HistogramSeries> = new Array(n);
+      // One histogram child per dataset of the batch, not one lookup per record.
+      const series = verdicts.datasets.map((d) => this.latencyFor(d));
       for (let i = 0; i < n; i++) {
         timestamps[i] = records[base + i].timestamp;
-        latency[i] = this.latencyFor(res.verdicts[i].dataset_urn);
+        latency[i] = series[verdicts.dataset[i]];
       }
       const batchSpans = spans?.slice(base, base + n);
       if (batchSpans) {
         for (let i = 0; i < n; i++) {
           const s = batchSpans[i];
-          if (s) this.tracer.evaluated(s, records[base + i], res.verdicts[i], evalStart, evalEnd);
+          if (s) this.tracer.evaluated(s, records[base + i], verdictDetail(verdicts, i), evalStart, evalEnd);
         }
       }
       const sink = new BatchCompletion(
@@ -339,19 +357,22 @@ export class Enforcer {
         timestamps,
         latency,
         this.tracker,
+        this.flow,
         batchSpans,
       );
       const evidenceBytes = Buffer.from(res.evidence);
       for (let i = 0; i < n; i++) {
         const r = records[base + i];
-        const v = res.verdicts[i];
         emittedByTopic.set(r.topic, (emittedByTopic.get(r.topic) ?? 0) + 1);
         const evidence = evidenceBytes.subarray(
           res.evidenceSpans[2 * i],
           res.evidenceSpans[2 * i] + res.evidenceSpans[2 * i + 1],
         );
-        remaining[i] = v.action === 'NONE' || (v.action === 'QUARANTINE' && !this.quarantine) ? 1 : 2;
+        const action = verdictAction(verdicts, i);
+        remaining[i] = action === 'NONE' || (action === 'QUARANTINE' && !this.quarantine) ? 1 : 2;
         this.sender.send({ topic: this.cfg.evidenceTopic, key: keys[base + i], value: evidence }, sink, i);
+        if (action === 'NONE') continue;
+        const v = verdictDetail(verdicts, i);
         if (v.action === 'REPUBLISH' && v.target_topic) {
           this.sender.send(
             {

@@ -4,7 +4,7 @@
  */
 import type { EvidenceEvent } from '../models/evidence.js';
 import { evidenceId, payloadHash } from '../workers/evidence.js';
-import type { BatchResult } from '../workers/protocol.js';
+import { ACTION_NONE, type BatchResult } from '../workers/protocol.js';
 import type { ConsumedRecord } from './records.js';
 
 export const EVALUATION_ERROR = 'EVALUATION_ERROR';
@@ -40,16 +40,21 @@ export function evaluationErrorResult(r: ConsumedRecord, _snapshotVersion: numbe
   return {
     evidence: evidenceBuf,
     evidenceSpans: Int32Array.of(0, bytes.length),
-    verdicts: [
-      {
-        dataset_urn: null,
-        evidence_id: id,
-        pass: false,
-        action: 'NONE',
-        failed_gates: ['ENVELOPE'],
-        identity_confidence: 'NONE',
+    verdicts: {
+      action: Uint8Array.of(ACTION_NONE),
+      dataset: Int32Array.of(0),
+      datasets: [null],
+      details: {
+        0: {
+          dataset_urn: null,
+          evidence_id: id,
+          pass: false,
+          action: 'NONE',
+          failed_gates: ['ENVELOPE'],
+          identity_confidence: 'NONE',
+        },
       },
-    ],
+    },
     stats: {
       records: { [`${r.topic}\u0000\u0000FAIL`]: 1 },
       gateFailures: { [`ENVELOPE\u0000${EVALUATION_ERROR}\u0000`]: 1 },

@@ -21,7 +21,8 @@ export interface Segment {
   lastOffset: number;
   /** Records not yet done. */
   pending: number;
-  count: number;
+  /** Bytes (values) of the segment's records, in flight until the last one is done. */
+  readonly bytes: number;
 }
 
 export interface PartitionState {
@@ -40,10 +41,16 @@ export const tpKey = (topic: string, partition: number) => `${topic}\u0000${part
 export class OffsetTracker {
   private readonly parts = new Map<string, PartitionState>();
   private inflightRecords = 0;
+  private inflightBytes = 0;
 
   /** Records handed to the pipeline and not yet done, over owned partitions. */
   get inFlight(): number {
     return this.inflightRecords;
+  }
+
+  /** Bytes of the segments not yet done (a segment's bytes count until its last record is done). */
+  get inFlightBytes(): number {
+    return this.inflightBytes;
   }
 
   assign(topic: string, partition: number): void {
@@ -59,7 +66,10 @@ export class OffsetTracker {
     const st = this.parts.get(key);
     if (!st) return;
     st.revoked = true;
-    for (const seg of st.fifo) this.inflightRecords -= seg.pending;
+    for (const seg of st.fifo) {
+      this.inflightRecords -= seg.pending;
+      if (seg.pending > 0) this.inflightBytes -= seg.bytes;
+    }
     this.parts.delete(key);
   }
 
@@ -67,11 +77,12 @@ export class OffsetTracker {
     return this.parts.get(tpKey(topic, partition));
   }
 
-  /** Opens a segment for `count` records of a partition, the highest being `lastOffset` (consume order). */
-  open(st: PartitionState, count: number, lastOffset: number): Segment {
-    const seg: Segment = { partition: st, lastOffset, pending: count, count };
+  /** Opens a segment for `count` records (`bytes` long) of a partition, the highest being `lastOffset` (consume order). */
+  open(st: PartitionState, count: number, lastOffset: number, bytes = 0): Segment {
+    const seg: Segment = { partition: st, lastOffset, pending: count, bytes };
     st.fifo.push(seg);
     this.inflightRecords += count;
+    this.inflightBytes += bytes;
     return seg;
   }
 
@@ -81,7 +92,9 @@ export class OffsetTracker {
     if (st.revoked) return;
     seg.pending -= n;
     this.inflightRecords -= n;
-    if (seg.pending > 0 || st.fifo[0] !== seg) return;
+    if (seg.pending > 0) return;
+    this.inflightBytes -= seg.bytes;
+    if (st.fifo[0] !== seg) return;
     let i = 0;
     while (i < st.fifo.length && st.fifo[i].pending === 0) i++;
     st.commitable = st.fifo[i - 1].lastOffset + 1;

@@ -5,7 +5,17 @@
  */
 import { Buffer } from 'node:buffer';
 import type { RawRecord } from './gates/types.js';
-import { type BatchResult, META_FIELDS, type PolicySnapshot, type RecordBatch } from './protocol.js';
+import {
+  ACTION_NONE,
+  ACTIONS,
+  type Action,
+  type BatchResult,
+  META_FIELDS,
+  type PackedVerdicts,
+  type PolicySnapshot,
+  type RecordBatch,
+  type RecordVerdict,
+} from './protocol.js';
 
 type Bytes = Uint8Array | string | null | undefined;
 
@@ -37,9 +47,13 @@ export function decodeSnapshot(sab: SharedArrayBuffer): PolicySnapshot {
   return JSON.parse(Buffer.from(sab).toString('utf8')) as PolicySnapshot;
 }
 
+const NO_PAIRS: Array<[string, Bytes]> = [];
+
 function headerPairs(h: PackInput['headers']): Array<[string, Bytes]> {
-  if (h === null || h === undefined) return [];
+  if (h === null || h === undefined || (Array.isArray(h) && h.length === 0)) return NO_PAIRS;
   if (!Array.isArray(h)) return Object.entries(h);
+  // Already pairs (src/main/records.ts): no copy.
+  if (Array.isArray(h[0])) return h as Array<[string, Bytes]>;
   const out: Array<[string, Bytes]> = [];
   for (const e of h as Array<[string, Bytes] | Record<string, Bytes>>) {
     if (Array.isArray(e)) out.push(e);
@@ -68,6 +82,7 @@ export function packBatch(
   snapshotVersion: number,
   snapshot: SharedArrayBuffer,
   now?: number,
+  fullVerdicts = false,
 ): RecordBatch {
   const headers = records.map((r) => headerPairs(r.headers));
   let total = 0;
@@ -82,10 +97,12 @@ export function packBatch(
   const data = buf.buffer as ArrayBuffer;
   const meta = new Float64Array(records.length * META_FIELDS);
   const headerSpans = new Int32Array(headerCount * 2);
-  const headerNames: string[] = [];
+  const headerNames = new Uint16Array(headerCount);
+  const headerNameList: string[] = [];
+  const headerNameIndex = new Map<string, number>();
   const topics: string[] = [];
   const topicIndex = new Map<string, number>();
-  const otel: RecordBatch['otel'] = [];
+  let otel: RecordBatch['otel'] = null;
   let at = 0;
   let h = 0;
   for (let i = 0; i < records.length; i++) {
@@ -109,13 +126,22 @@ export function packBatch(
     meta[m + 8] = h;
     meta[m + 9] = headers[i].length;
     for (const [name, v] of headers[i]) {
-      headerNames.push(name);
+      let n = headerNameIndex.get(name);
+      if (n === undefined) {
+        n = headerNameList.push(name) - 1;
+        if (n > 0xffff) throw new RangeError('more than 65,536 distinct header names in one batch');
+        headerNameIndex.set(name, n);
+      }
+      headerNames[h] = n;
       headerSpans[h * 2] = at;
       headerSpans[h * 2 + 1] = put(buf, at, v);
       at += headerSpans[h * 2 + 1];
       h++;
     }
-    otel.push(r.otel ?? null);
+    if (r.otel) {
+      otel ??= new Array(records.length).fill(null);
+      otel[i] = r.otel;
+    }
   }
   return {
     snapshotVersion,
@@ -124,15 +150,73 @@ export function packBatch(
     meta,
     topics,
     headerNames,
+    headerNameList,
     headerSpans,
     otel,
+    fullVerdicts,
     now: now ?? Date.now(),
   };
 }
 
 /** The transfer list for a packed batch (the snapshot is shared, never transferred). */
 export function batchTransferList(b: RecordBatch): ArrayBuffer[] {
-  return [b.data, b.meta.buffer as ArrayBuffer, b.headerSpans.buffer as ArrayBuffer];
+  return [
+    b.data,
+    b.meta.buffer as ArrayBuffer,
+    b.headerSpans.buffer as ArrayBuffer,
+    b.headerNames.buffer as ArrayBuffer,
+  ];
+}
+
+/** The transfer list for a worker's result (evidence bytes and packed verdicts move, never copied). */
+export function resultTransferList(r: BatchResult): ArrayBuffer[] {
+  return [
+    r.evidence,
+    r.evidenceSpans.buffer as ArrayBuffer,
+    r.verdicts.action.buffer as ArrayBuffer,
+    r.verdicts.dataset.buffer as ArrayBuffer,
+  ];
+}
+
+/** Packs a batch's verdicts as they are made (PackedVerdicts). */
+export class VerdictPacker {
+  private readonly action: Uint8Array;
+  private readonly dataset: Int32Array;
+  private readonly datasets: Array<string | null> = [];
+  private readonly index = new Map<string | null, number>();
+  private readonly details: Record<number, RecordVerdict> = {};
+  constructor(
+    count: number,
+    private readonly full: boolean,
+  ) {
+    this.action = new Uint8Array(count);
+    this.dataset = new Int32Array(count);
+  }
+  add(i: number, v: RecordVerdict): void {
+    let d = this.index.get(v.dataset_urn);
+    if (d === undefined) {
+      d = this.datasets.push(v.dataset_urn) - 1;
+      this.index.set(v.dataset_urn, d);
+    }
+    this.dataset[i] = d;
+    const a = v.action === 'NONE' ? ACTION_NONE : ACTIONS.indexOf(v.action);
+    this.action[i] = a;
+    if (this.full || a !== ACTION_NONE) this.details[i] = v;
+  }
+  finish(): PackedVerdicts {
+    return { action: this.action, dataset: this.dataset, datasets: this.datasets, details: this.details };
+  }
+}
+
+export const verdictCount = (v: PackedVerdicts): number => v.action.length;
+export const verdictAction = (v: PackedVerdicts, i: number): Action => ACTIONS[v.action[i]];
+export const verdictDataset = (v: PackedVerdicts, i: number): string | null => v.datasets[v.dataset[i]];
+
+/** Record i's whole verdict: present for records with an action, and for all when the batch asked. */
+export function verdictDetail(v: PackedVerdicts, i: number): RecordVerdict {
+  const d = v.details[i];
+  if (d === undefined) throw new Error(`no verdict detail for record ${i} (the batch did not ask for it)`);
+  return d;
 }
 
 export function recordCount(b: RecordBatch): number {
@@ -150,7 +234,7 @@ export function unpackRecord(b: RecordBatch, i: number): RawRecord {
   const headerNames: string[] = [];
   const headerValues: Uint8Array[] = [];
   for (let k = h0; k < h0 + hn; k++) {
-    headerNames.push(b.headerNames[k]);
+    headerNames.push(b.headerNameList[b.headerNames[k]]);
     headerValues.push(new Uint8Array(b.data, b.headerSpans[k * 2], b.headerSpans[k * 2 + 1]));
   }
   return {
@@ -162,7 +246,7 @@ export function unpackRecord(b: RecordBatch, i: number): RawRecord {
     value: valueLen < 0 ? null : new Uint8Array(b.data, meta[m + 6], valueLen),
     headerNames,
     headerValues,
-    otel: b.otel[i] ?? null,
+    otel: b.otel === null ? null : (b.otel[i] ?? null),
   };
 }
 

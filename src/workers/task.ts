@@ -2,13 +2,22 @@
  * The Piscina worker entry: `export default (batch: RecordBatch) => BatchResult`, synchronous.
  * The compiled snapshot is cached by version; the shared snapshot JSON is decoded only when the
  * version changes (under atomics 'sync' a worker sees no messages between tasks, so the version
- * travels with every batch). The main thread wraps the result with Piscina.move.
+ * travels with every batch). The result's buffers (evidence bytes, packed verdicts) are
+ * transferred back, not copied.
  */
 import { performance } from 'node:perf_hooks';
+import { Piscina } from 'piscina';
 import { reasonCodeBase } from '../models/gates.js';
-import { decodeSnapshot, EvidenceWriter, recordCount, unpackRecord } from './pack.js';
+import {
+  decodeSnapshot,
+  EvidenceWriter,
+  recordCount,
+  resultTransferList,
+  unpackRecord,
+  VerdictPacker,
+} from './pack.js';
 import { type CompiledSnapshot, compileSnapshot, evaluateRecord } from './pipeline.js';
-import type { BatchResult, BatchStats, RecordBatch, RecordVerdict } from './protocol.js';
+import type { BatchResult, BatchStats, RecordBatch } from './protocol.js';
 
 let cached: CompiledSnapshot | null = null;
 
@@ -21,12 +30,18 @@ export function compiledFor(batch: RecordBatch): { snap: CompiledSnapshot; fresh
 /** Per-batch counters keyed by dataset then topic; turned into BatchStats once per batch. */
 type Tally = Map<string, Map<string, { pass: number; fail: number }>>;
 
-export default function run(batch: RecordBatch): BatchResult {
+/** The Piscina entry: evaluates a batch and moves the result's buffers back to the main thread. */
+export default function run(batch: RecordBatch): unknown {
+  const r = evaluateBatch(batch);
+  return Piscina.move({ [Piscina.transferableSymbol]: resultTransferList(r), [Piscina.valueSymbol]: r } as never);
+}
+
+export function evaluateBatch(batch: RecordBatch): BatchResult {
   const { snap, fresh } = compiledFor(batch);
   const n = recordCount(batch);
   const nowJson = JSON.stringify(new Date(batch.now).toISOString());
   const evidence = new EvidenceWriter(n);
-  const verdicts: RecordVerdict[] = new Array(n);
+  const verdicts = new VerdictPacker(n, batch.fullVerdicts);
   const stats: BatchStats = { records: {}, gateFailures: {}, evalMs: {} };
   if (fresh && snap.warnings.length) stats.compileWarnings = snap.warnings;
   const tally: Tally = new Map();
@@ -40,7 +55,7 @@ export default function run(batch: RecordBatch): BatchResult {
     const ms = now - prev;
     prev = now;
     evidence.add(out.evidence);
-    verdicts[i] = out.verdict;
+    verdicts.add(i, out.verdict);
     const ds = out.verdict.dataset_urn ?? '';
     let byTopic = tally.get(ds);
     if (byTopic === undefined) {
@@ -72,5 +87,5 @@ export default function run(batch: RecordBatch): BatchResult {
     }
   }
   for (const [ds, ms] of latency) stats.evalMs[ds] = ms;
-  return { ...evidence.finish(), verdicts, stats };
+  return { ...evidence.finish(), verdicts: verdicts.finish(), stats };
 }

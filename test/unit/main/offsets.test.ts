@@ -46,3 +46,24 @@ describe('OffsetTracker', () => {
     assert.deepEqual(t.takeCommits(), [{ topic: 'a', partition: 0, offset: 6 }]);
   });
 });
+
+describe('OffsetTracker bytes in flight', () => {
+  it('counts a segment until its last record is done, and forgets a revoked partition', () => {
+    const t = new OffsetTracker();
+    t.assign('raw', 0);
+    t.assign('raw', 1);
+    const a = t.open(t.owned('raw', 0)!, 2, 1, 1000);
+    const b = t.open(t.owned('raw', 0)!, 1, 2, 300);
+    t.open(t.owned('raw', 1)!, 1, 0, 50);
+    assert.equal(t.inFlightBytes, 1350);
+    t.complete(b);
+    assert.equal(t.inFlightBytes, 1050, 'a done segment frees its bytes even behind a pending one');
+    t.complete(a);
+    assert.equal(t.inFlightBytes, 1050, 'a half-done segment keeps its bytes');
+    t.complete(a);
+    assert.equal(t.inFlightBytes, 50);
+    t.revoke('raw', 1);
+    assert.equal(t.inFlightBytes, 0);
+    assert.equal(t.inFlight, 0);
+  });
+});

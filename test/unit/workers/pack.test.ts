@@ -66,7 +66,7 @@ test('pack/unpack round trip preserves every field, null vs empty, and header or
   assert.equal(back[1].otel, null);
   // One transferable buffer holds every byte.
   assert.equal(b.data.byteLength, 2 + 7 + 2 + 0 + 3 + Buffer.byteLength('ü'));
-  assert.equal(batchTransferList(b).length, 3);
+  assert.equal(batchTransferList(b).length, 4, 'record bytes, meta, header spans and header name indexes move');
 });
 
 test('packBatch (records, snapshotVersion, snapshot, now?): the batch carries them; now defaults to Date.now()', () => {

@@ -1,7 +1,20 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { encodeSnapshot, evidenceBytes, packBatch } from '../../../src/workers/pack.js';
-import task, { compiledFor } from '../../../src/workers/task.js';
+import { Piscina } from 'piscina';
+import { createLogger } from '../../../src/common/logger.js';
+import { GatePool } from '../../../src/main/dispatch.js';
+import {
+  encodeSnapshot,
+  evidenceBytes,
+  packBatch,
+  unpackRecord,
+  verdictAction,
+  verdictCount,
+  verdictDataset,
+  verdictDetail,
+} from '../../../src/workers/pack.js';
+import type { BatchResult } from '../../../src/workers/protocol.js';
+import run, { compiledFor, evaluateBatch as task } from '../../../src/workers/task.js';
 import { order, snapshot, TOPIC, URN } from '../gates/fixtures.js';
 
 const bad = order();
@@ -19,12 +32,15 @@ const recs = [order(), bad, order()].map((o, i) => ({
 test('worker task: evidence per record, verdicts and per-batch stats', () => {
   const sab = encodeSnapshot(snapshot());
   const r = task(packBatch(recs, 1, sab, 0));
-  assert.equal(r.verdicts.length, 3);
+  assert.equal(verdictCount(r.verdicts), 3);
   assert.deepEqual(
-    r.verdicts.map((v) => v.pass),
-    [true, false, true],
+    [0, 1, 2].map((i) => verdictAction(r.verdicts, i)),
+    ['NONE', 'QUARANTINE', 'NONE'],
   );
-  assert.equal(r.verdicts[1].action, 'QUARANTINE');
+  assert.equal(verdictDetail(r.verdicts, 1).pass, false);
+  assert.equal(verdictDetail(r.verdicts, 1).action, 'QUARANTINE');
+  assert.deepEqual(Object.keys(r.verdicts.details), ['1'], 'only records with an action carry a whole verdict');
+  assert.deepEqual(r.verdicts.datasets, [URN], 'one dataset entry per batch, not per record');
   const ev = [0, 1, 2].map((i) => JSON.parse(evidenceBytes(r, i).toString('utf8')));
   assert.deepEqual(
     ev.map((e) => e.source.offset),
@@ -47,9 +63,59 @@ test('worker task: recompiles only when the snapshot version changes', () => {
   const sab2 = encodeSnapshot(snapshot({ version: 11, resolution: [] }));
   const r = task(packBatch(recs, 11, sab2));
   assert.deepEqual(
-    r.verdicts.map((v) => v.dataset_urn),
+    [0, 1, 2].map((i) => verdictDataset(r.verdicts, i)),
     [null, null, null],
   );
+});
+
+test('worker task: whole verdicts for every record when the batch asks (tracing)', () => {
+  const sab = encodeSnapshot(snapshot());
+  const r = task(packBatch(recs, 1, sab, 0, true));
+  assert.deepEqual(
+    [0, 1, 2].map((i) => verdictDetail(r.verdicts, i).pass),
+    [true, false, true],
+  );
+});
+
+test('worker task through the real pool: packed verdicts and stats arrive on the main thread', async () => {
+  const pool = new GatePool(1, 30_000, createLogger('test', 'error'));
+  try {
+    const sab = encodeSnapshot(snapshot());
+    const [r] = await pool.evaluate(recs, { version: 1, buffer: sab }, 0);
+    assert.equal(verdictCount(r.verdicts), 3);
+    assert.equal(verdictAction(r.verdicts, 1), 'QUARANTINE');
+    assert.equal(r.stats.records[`${TOPIC}\u0000${URN}\u0000PASS`], 2);
+    assert.equal(JSON.parse(evidenceBytes(r, 2).toString('utf8')).source.offset, 2);
+  } finally {
+    await pool.close();
+  }
+});
+
+test('worker task: the result moves its buffers back (transferred, not cloned)', () => {
+  const sab = encodeSnapshot(snapshot());
+  const moved = run(packBatch(recs, 1, sab, 0)) as Record<symbol, unknown>;
+  const value = moved[Piscina.valueSymbol] as BatchResult;
+  const list = moved[Piscina.transferableSymbol] as ArrayBuffer[];
+  assert.ok(list.includes(value.evidence));
+  assert.ok(list.includes(value.verdicts.action.buffer as ArrayBuffer));
+  assert.ok(list.includes(value.evidenceSpans.buffer as ArrayBuffer));
+});
+
+test('packBatch: header names interned per batch; no otel array without trace context', () => {
+  const withHeaders = recs.map((r, i) => ({
+    ...r,
+    headers: [
+      ['producer-id', Buffer.from(`p${i}`)],
+      ['b', Buffer.from('x')],
+    ] as Array<[string, Buffer]>,
+  }));
+  const b = packBatch(withHeaders, 1, encodeSnapshot(snapshot()), 0);
+  assert.deepEqual(b.headerNameList, ['producer-id', 'b']);
+  assert.equal(b.otel, null);
+  const rec = unpackRecord(b, 2);
+  assert.deepEqual(rec.headerNames, ['producer-id', 'b']);
+  assert.equal(Buffer.from(rec.headerValues[0]).toString(), 'p2');
+  assert.equal(rec.otel, null);
 });
 
 test('worker task: unresolved records are counted under an empty dataset', () => {
