@@ -181,13 +181,24 @@ const median = (xs: number[]) => {
 const r1 = (x: number) => Math.round(x * 10) / 10;
 
 /** CPU s per 100k records by thread name (rdk:* threads and numbered names folded), largest first. */
-function perThread(d: ProcSample[], records: number): Record<string, number> {
+function perThread(d: ProcSample[], records: number, kind: Kind): Record<string, number> {
   const sum = new Map<string, number>();
-  for (const s of d)
+  for (const s of d) {
+    // Node threads are unnamed: the busiest is the gate worker (hypothesis, true when it runs
+    // the gates), the rest V8's platform threads (GC, compiler) and libuv.
+    const nodes = Object.entries(s.byThread).filter(([k]) => k.startsWith('node:'));
+    const busiest = nodes.reduce((m, e) => (e[1] > m[1] ? e : m), ['', -1] as [string, number])[0];
     for (const [name, cpu] of Object.entries(s.byThread)) {
-      const k = name.startsWith('rdk:') ? 'rdk:*' : name.replace(/\d+$/, '#');
+      const k = name.startsWith('rdk:')
+        ? 'rdk:*'
+        : name.startsWith('node:')
+          ? name === busiest && kind === 'enforcer'
+            ? 'busiest node thread (gate worker)'
+            : 'other node threads (V8 GC/compiler, libuv)'
+          : name.replace(/\d+$/, '#');
       sum.set(k, (sum.get(k) ?? 0) + cpu);
     }
+  }
   const per100k = (x: number) => Math.round((x / Math.max(1, records)) * 1e5 * 100) / 100;
   return Object.fromEntries(
     [...sum]
@@ -389,7 +400,7 @@ async function drainOne(
       other: per100k(sum('other')),
     },
     peakRssMB: Math.max(0, ...d.map((x) => mb(x.hwm))),
-    threads: perThread(d, records),
+    threads: perThread(d, records, kind),
     loop: {
       p99Ms: Math.max(...loops.map((l) => l.p99Ms)),
       maxMs: Math.max(...loops.map((l) => l.maxMs)),

@@ -120,7 +120,8 @@ export function sample(pid: number): ProcSample {
     try {
       const cpu = statCpu(`/proc/${pid}/task/${tid}/stat`);
       const comm = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
-      const name = tid === String(pid) ? 'main' : comm;
+      // Node names none of its threads: keep them apart by id (the busiest is the gate worker).
+      const name = tid === String(pid) ? 'main' : comm === 'node' ? `node:${tid}` : comm;
       byThread[name] = (byThread[name] ?? 0) + cpu;
       if (tid === String(pid)) main += cpu;
       else if (comm.startsWith('rdk:')) rdkafka += cpu;

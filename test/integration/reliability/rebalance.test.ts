@@ -10,6 +10,11 @@
  * unassign/assign, so a partition paused before the join rebalance came back paused and was
  * never fetched again (a whole partition without evidence). The assign hook now sets the
  * pause state of every newly assigned partition explicitly.
+ *
+ * Records arrive while both rebalances happen: a first part is produced up front, the rest
+ * at a steady pace in the background. (The test used to load everything up front and rely on
+ * the enforcer being slow; since flow control holds instead of pausing (issue 14), one
+ * enforcer drained the whole backlog before the second one joined.)
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -60,7 +65,8 @@ describe('reliability: rebalance', { timeout: 600_000 }, () => {
     ]);
     const cp = await startControlPlane(t);
     await ordersDataset(cp, raw, { enforcement_mode: 'ALERT_ONLY' });
-    await produceAll(brokers, raw, orders(N, 31));
+    const upFront = Math.round(N * 0.3);
+    await produceAll(brokers, raw, orders(upFront, 31));
     const env = {
       SF_ENFORCER_TOPICS: raw,
       SF_ENFORCER_GROUP_ID: unique('it-rebalance'),
@@ -68,16 +74,24 @@ describe('reliability: rebalance', { timeout: 600_000 }, () => {
       SF_CONTROL_PLANE_URL: cp.url,
       SF_LOG_LEVEL: 'debug',
       SF_ENFORCER_COMMIT_INTERVAL_MS: '100',
-      // Slow each process down so the run outlasts both rebalances.
+      // Small batches and in-flight bound: the loop holds often, across both rebalances.
       SF_ENFORCER_BATCH_SIZE: '64',
       SF_ENFORCER_MAX_INFLIGHT: '512',
     };
     const a = await startEnforcer(t, env, 'rebalance-a');
     await waitMetric(a.url, 'enforcer_records_total', { topic: raw }, (v) => v >= N * 0.15, 180_000);
+    // The rest at ~2,000 records/s, so records keep arriving while B joins, works and leaves.
+    const rest = (async () => {
+      for (let at = upFront; at < N; at += 2000) {
+        await produceAll(brokers, raw, orders(Math.min(2000, N - at), 31, undefined, at));
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    })();
     const b = await startEnforcer(t, env, 'rebalance-b');
     const bDid = await waitMetric(b.url, 'enforcer_records_total', { topic: raw }, (v) => v >= 3000, 180_000);
     assert.ok(bDid >= 3000, `the joiner took partitions and worked (${bDid} records)`);
     assert.equal(await b.stop('SIGTERM'), 0, 'the joiner leaves gracefully');
+    await rest;
 
     const run = await readEvidence({
       brokers,
