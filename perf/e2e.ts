@@ -129,7 +129,8 @@ export interface E2EResult {
     loadRate: number;
     /** ratio: enforcer / baseline; vsLimit: each process / the stock Java passthrough of the round. */
     rounds: Array<{
-      limit: DrainRun;
+      /** null when the Java limit could not run (no JDK): reported under Problems. */
+      limit: DrainRun | null;
       baseline: DrainRun;
       enforcer: DrainRun;
       ratio: number;
@@ -414,6 +415,20 @@ async function drainOne(
   return run;
 }
 
+/**
+ * The Java limit's drain; a machine without a JDK (javac) or Kafka's jars reports the limit as
+ * missing (a Problems line, ratios n/a) instead of breaking the run.
+ */
+async function drainLimit(ctx: Ctx, raw: string, label: string, errors: string[]): Promise<DrainRun | null> {
+  try {
+    return await drainOne(ctx, 'limit', raw, label);
+  } catch (e) {
+    errors.push(`limit ${label}: ${(e as Error).message}`);
+    ctx.opts.log(`  ${label} failed: ${(e as Error).message}`);
+    return null;
+  }
+}
+
 /** The no-commit upper bound: kcat's consumer piped into kcat's producer, wall time to the end. */
 async function drainKcat(ctx: Ctx, raw: string): Promise<KcatDrain> {
   const evidence = `${ctx.prefix}.evidence.kcat`;
@@ -620,11 +635,11 @@ export async function runE2E(opts: E2EOptions, logDir: string): Promise<E2EResul
       );
       const r3 = (x: number) => Math.round(x * 1000) / 1000;
       for (let i = 0; i < opts.drainRounds; i++) {
-        const limit = await drainOne(ctx, 'limit', raw, `drain-limit-${i}`);
+        const limit = await drainLimit(ctx, raw, `drain-limit-${i}`, result.errors);
         if (i === 0) result.drain.kcat = await drainKcat(ctx, raw);
         const baseline = await drainOne(ctx, 'baseline', raw, `drain-baseline-${i}`);
         const enforcer = await drainOne(ctx, 'enforcer', raw, `drain-enforcer-${i}`);
-        check(limit);
+        if (limit) check(limit);
         check(baseline);
         check(enforcer);
         result.drain.rounds.push({
@@ -632,7 +647,10 @@ export async function runE2E(opts: E2EOptions, logDir: string): Promise<E2EResul
           baseline,
           enforcer,
           ratio: r3(enforcer.rate / baseline.rate),
-          vsLimit: { baseline: r3(baseline.rate / limit.rate), enforcer: r3(enforcer.rate / limit.rate) },
+          vsLimit: {
+            baseline: limit ? r3(baseline.rate / limit.rate) : Number.NaN,
+            enforcer: limit ? r3(enforcer.rate / limit.rate) : Number.NaN,
+          },
         });
       }
       const rounds = result.drain.rounds;
@@ -641,7 +659,7 @@ export async function runE2E(opts: E2EOptions, logDir: string): Promise<E2EResul
       result.baselineVsLimit = median(rounds.map((r) => r.vsLimit.baseline));
       result.enforcerDrainRate = median(rounds.map((r) => r.enforcer.rate));
       result.baselineDrainRate = median(rounds.map((r) => r.baseline.rate));
-      result.limitDrainRate = median(rounds.map((r) => r.limit.rate));
+      result.limitDrainRate = median(rounds.map((r) => r.limit?.rate ?? Number.NaN));
       opts.log(
         `drain: limit ${result.limitDrainRate}/s, enforcer ${result.enforcerDrainRate}/s (${result.enforcerVsLimit} of the limit), ` +
           `baseline ${result.baselineDrainRate}/s (${result.baselineVsLimit}), enforcer/baseline ${result.drainRatio}`,
@@ -670,8 +688,9 @@ export async function runE2E(opts: E2EOptions, logDir: string): Promise<E2EResul
         await sl.backlog(opts.scalingRecords);
         await sl.close();
         opts.log(`scaling: ${opts.scalingRecords} records`);
+        const scaleLimit = await drainLimit(ctx, sraw, 'scale-limit', result.errors);
         const runs: DrainRun[] = [
-          await drainOne(ctx, 'limit', sraw, 'scale-limit'),
+          ...(scaleLimit ? [scaleLimit] : []),
           await drainOne(ctx, 'baseline', sraw, 'scale-baseline'),
         ];
         for (let w = 1; w <= opts.maxWorkers; w++)

@@ -230,7 +230,7 @@ function markdown(r: {
     L.push('');
     L.push(...drainHead);
     for (const round of e2e.drain.rounds) {
-      L.push(drainRow(round.limit, '-', '1'));
+      if (round.limit) L.push(drainRow(round.limit, '-', '1'));
       L.push(drainRow(round.baseline, '1', fmt(round.vsLimit.baseline, 3)));
       L.push(drainRow(round.enforcer, `**${fmt(round.ratio, 3)}**`, `**${fmt(round.vsLimit.enforcer, 3)}**`));
     }
@@ -243,7 +243,7 @@ function markdown(r: {
           : `| kcat | kcat -C \\| kcat -P (no commit, upper bound) | - | ${fmt(k.records)} | **${fmt(k.rate)}** | ${fmt(k.rate / lim, 3)} | - | - / ${fmt(k.seconds, 1)} | ${fmt(k.cpuPer100k, 1)} | - | - | - |`,
       );
     }
-    const cpuRows = e2e.drain.rounds.flatMap((r) => [r.limit, r.baseline, r.enforcer]);
+    const cpuRows = e2e.drain.rounds.flatMap((r) => [r.limit, r.baseline, r.enforcer].filter((x) => x !== null));
     if (cpuRows.some((r) => r.threads)) {
       L.push('');
       L.push('CPU s per 100k records by thread (drain rounds; `#` folds numbered threads):');

@@ -83,7 +83,7 @@ export function enforcerConfig(): EnforcerConfig {
     offsetReset: reset,
     batchSize: env.int('SF_ENFORCER_BATCH_SIZE', 512, 1),
     maxInFlight: env.int('SF_ENFORCER_MAX_INFLIGHT', 16384, 1),
-    maxInFlightKb: env.int('SF_ENFORCER_MAX_INFLIGHT_KB', 8192, 64),
+    maxInFlightKb: env.int('SF_ENFORCER_MAX_INFLIGHT_KB', 4096, 64),
     holdBeforePauseMs: env.int('SF_ENFORCER_HOLD_BEFORE_PAUSE_MS', 10_000, 100),
     fetchQueueKb: env.int('SF_ENFORCER_FETCH_QUEUE_KB', 16384, 64),
     commitIntervalMs: env.int('SF_ENFORCER_COMMIT_INTERVAL_MS', 1000, 10),
