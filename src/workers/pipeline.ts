@@ -84,6 +84,7 @@ export function compileSnapshot(s: PolicySnapshot): CompiledSnapshot {
   for (const c of new Set(schemas.values())) for (const w of c.warnings) warnings.push(`${c.meta.schema_id}: ${w}`);
   const unavailable = new Set(s.unavailable_schemas);
   const contracts = new Map(s.contracts.map((c) => [c.contract_id, contract.compile(c)]));
+  for (const c of contracts.values()) for (const w of c.warnings) warnings.push(`${c.contractId}: ${w}`);
   const keys = identity.compileKeys(s.identity_keys);
   const safeMode = s.ops.global.safe_mode === true;
   const datasets = new Map<string, CompiledDataset>();
