@@ -193,7 +193,19 @@ export function evaluateRecord(snap: CompiledSnapshot, rec: RawRecord, nowJson: 
   const ds = res.dataset !== null ? snap.datasets.get(res.dataset) : undefined;
   if (ds === undefined) {
     add(failedGates, gateCodes, 'RESOLUTION', [res.code ?? 'POLICY_NOT_FOUND']);
-    return finish(snap, rec, nowJson, undefined, res.dataset, null, 'NONE', wireWriter, failedGates, gateCodes, null);
+    return finish({
+      snap,
+      rec,
+      nowJson,
+      ds: undefined,
+      urn: res.dataset,
+      who: null,
+      decided: 'NONE',
+      writer: wireWriter,
+      failedGates,
+      gateCodes,
+      findings: null,
+    });
   }
 
   // The writer schema: the Glue header's version, else the dataset's registered schema.
@@ -239,22 +251,42 @@ export function evaluateRecord(snap: CompiledSnapshot, rec: RawRecord, nowJson: 
   }
   const pass = failedGates.length === 0;
   const decided = pass ? ds.onPass : ds.onFail;
-  return finish(snap, rec, nowJson, ds, res.dataset, who, decided, writer, failedGates, gateCodes, findings);
+  return finish({
+    snap,
+    rec,
+    nowJson,
+    ds,
+    urn: res.dataset,
+    who,
+    decided,
+    writer,
+    failedGates,
+    gateCodes,
+    findings,
+  });
 }
 
-function finish(
-  _snap: CompiledSnapshot,
-  rec: RawRecord,
-  nowJson: string,
-  ds: CompiledDataset | undefined,
-  urn: string | null,
-  who: identity.Identity | null,
-  decided: RecordVerdict['action'],
-  writer: CompiledSchema | undefined,
-  failedGates: string[],
-  gateCodes: string[][],
-  findings: pii.PiiFinding[] | null,
-): RecordOutcome {
+/** Everything the gates decided about one record: what its evidence and verdict are made of. */
+interface Judged {
+  snap: CompiledSnapshot;
+  rec: RawRecord;
+  /** The batch's JSON-quoted evidence timestamp. */
+  nowJson: string;
+  /** The record's dataset, when it resolved to one with a policy. */
+  ds: CompiledDataset | undefined;
+  urn: string | null;
+  who: identity.Identity | null;
+  /** The action before ops toggles pause it. */
+  decided: RecordVerdict['action'];
+  writer: CompiledSchema | undefined;
+  failedGates: string[];
+  /** Parallel to failedGates. */
+  gateCodes: string[][];
+  findings: pii.PiiFinding[] | null;
+}
+
+function finish(j: Judged): RecordOutcome {
+  const { snap, rec, ds, urn, who, decided, writer, failedGates, gateCodes } = j;
   const pass = failedGates.length === 0;
   const paused = ds?.paused === true && decided !== 'NONE';
   const action = paused ? 'NONE' : decided;
@@ -263,8 +295,8 @@ function finish(
   const confidence = who?.confidence ?? 'NONE';
   const evidence = serialiseEvidence({
     id,
-    nowJson,
-    frags: ds?.frags ?? (urn === null ? _snap.unresolvedFrags : datasetFragments(urn, null, null, 'ALERT_ONLY')),
+    nowJson: j.nowJson,
+    frags: ds?.frags ?? (urn === null ? snap.unresolvedFrags : datasetFragments(urn, null, null, 'ALERT_ONLY')),
     producerId: who?.producerId ?? null,
     confidence,
     topic: rec.topic,
@@ -275,11 +307,12 @@ function finish(
     schemaId: writer?.meta.schema_id ?? ds?.policy.schema_id ?? null,
     pass,
     failedGates,
+    gateCodes,
     reasonCodes,
     otel: rec.otel,
     payloadHex: rec.value === null ? null : payloadHex(rec.value),
     schemaFingerprint: writer?.fingerprint ?? null,
-    piiFindings: findings,
+    piiFindings: j.findings,
     action: paused ? 'PAUSED' : GATE_ACTION[decided],
   });
   const verdict: RecordVerdict = {
