@@ -12,9 +12,9 @@ import type { ConsumedRecord } from './records.js';
 /** Reason codes made on the main thread (docs/reason-codes.md, "Emitted outside the gate workers"). */
 export const FALLBACK_REASON_CODES = {
   EVALUATION_ERROR:
-    'The workers gave no verdict for this record: its task crashed, even after splitting the batch down to the record.',
+    'The workers gave no verdict for this record: its task crashed, even after splitting the batch down to the record; FAIL evidence is synthesised instead of silence (src/main/fallback-evidence.ts).',
   EVALUATION_TIMEOUT:
-    'Evaluating this record took longer than the per-record budget (SF_RECORD_BUDGET_MS, timed from when the record started); its worker was replaced and the rest of its batch judged on its own merits.',
+    'Evaluating this record took longer than the per-record budget (`SF_RECORD_BUDGET_MS`, timed from when the record started); its worker was replaced and the rest of its batch judged on its own merits (docs/enforcer.md).',
 } as const;
 export type FallbackCode = keyof typeof FALLBACK_REASON_CODES;
 

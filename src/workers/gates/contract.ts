@@ -9,6 +9,7 @@ import type { ContractField, DataContract } from '../../models/contract.js';
 import { formatChecker } from './formats.js';
 import { isPlainObject, type PathSeg, parseFieldPath } from './paths.js';
 import { compilePattern } from './patterns.js';
+import type { GateSpec } from './spec.js';
 import { pushCode, type ReasonCodeTable } from './types.js';
 
 export const GATE = 'CONTRACT' as const;
@@ -241,3 +242,16 @@ function codePoints(s: string): number {
   }
   return n;
 }
+
+/** Runs when the policy names a contract; CONTRACT_NOT_FOUND when the snapshot lacks it. */
+export const spec: GateSpec = {
+  name: GATE,
+  reasonCodes: REASON_CODES,
+  run(j) {
+    const ds = j.ds!;
+    if (ds.policy.contract_id === undefined) return null;
+    if (ds.contract === undefined) return ['CONTRACT_NOT_FOUND'];
+    const d = j.decoded!;
+    return d.ok ? evaluate(ds.contract, d.value) : null;
+  },
+};

@@ -7,6 +7,7 @@
  */
 import type { ResolutionRule } from '../../models/resolution.js';
 import { getDotted } from './paths.js';
+import type { GateSpec } from './spec.js';
 import { headerText, type RawRecord, type ReasonCodeTable } from './types.js';
 
 export const GATE = 'RESOLUTION' as const;
@@ -15,6 +16,7 @@ export const REASON_CODES: ReasonCodeTable = {
   UNRESOLVED_DATASET:
     'No resolution rule matches the record (topic, schema version id, headers, extraction rules); dataset_urn is null.',
   AMBIGUOUS_DATASET: 'Rules of two different datasets match with the same specificity; dataset_urn is null.',
+  POLICY_NOT_FOUND: 'The record resolved to a dataset that has no policy in the snapshot.',
 };
 
 const CONFIDENCE_RANK = { HIGH: 3, MEDIUM: 2, LOW: 1 } as const;
@@ -129,3 +131,15 @@ export function evaluate(c: CompiledResolution, rec: RawRecord, input: Resolutio
   if (best === null) return { dataset: null, code: 'UNRESOLVED_DATASET', confidence: null };
   return { dataset: best.rule.dataset_urn, code: null, confidence: best.rule.resolution_confidence };
 }
+
+/** Sets the record's dataset; a record without one (or without a policy) stops here. */
+export const spec: GateSpec = {
+  name: GATE,
+  reasonCodes: REASON_CODES,
+  run(j) {
+    const res = evaluate(j.snap.resolution, j.rec, j);
+    j.urn = res.dataset;
+    j.ds = res.dataset !== null ? j.snap.datasets.get(res.dataset) : undefined;
+    return j.ds === undefined ? [res.code ?? 'POLICY_NOT_FOUND'] : null;
+  },
+};
