@@ -143,8 +143,11 @@ function withRe2Patterns(node: unknown, warnings: string[]): unknown {
     if (DATA_KEYWORDS.has(k)) out[k] = v;
     // A property *named* "pattern" holds a schema object, never a string.
     else if (k === 'pattern' && typeof v === 'string') {
-      const c = compilePattern(v);
-      if (c.ok) out[k] = new Re2RegExp(c.re, v);
+      // TypeBox reads patterns in Unicode mode: one that is not valid there stays a string and
+      // fails the compile (SCHEMA_DEFINITION_INVALID), as before.
+      const c = unicodeValid(v) ? compilePattern(v) : null;
+      if (c === null) out[k] = v;
+      else if (c.ok) out[k] = new Re2RegExp(c.re, v);
       else {
         out[k] = v;
         warnings.push(`PATTERN_ON_V8:${v}`);
@@ -152,6 +155,15 @@ function withRe2Patterns(node: unknown, warnings: string[]): unknown {
     } else out[k] = withRe2Patterns(v, warnings);
   }
   return out;
+}
+
+function unicodeValid(pattern: string): boolean {
+  try {
+    new RegExp(pattern, 'u'); // parsed, never run
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Compiles every schema of a snapshot; JSON Schemas may `$ref` each other by `$id`. */

@@ -206,3 +206,9 @@ test('SCHEMA: a pattern RE2 cannot compile stays on V8 with a compile warning', 
     'PATTERN_MISMATCH:id',
   ]);
 });
+
+test('SCHEMA: a pattern that is not valid in Unicode mode still makes the schema invalid, as before', () => {
+  const def = { ...STRICT, properties: { ...STRICT.properties, id: { type: 'string', pattern: 'a\\-b' } } };
+  const [compiled] = compileSchemas([schema({ definition: JSON.stringify(def) })]).values();
+  assert.equal(compiled.error, 'SCHEMA_DEFINITION_INVALID');
+});
