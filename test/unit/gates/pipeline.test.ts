@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import Schema from 'typebox/schema';
 import { EvidenceEvent } from '../../../src/models/evidence.js';
+import { GATE_SPECS } from '../../../src/workers/gates/index.js';
 import { compileSnapshot } from '../../../src/workers/pipeline.js';
 import { headers, order, policy, rec, run, signedPrincipal, snapshot, TOPIC, URN } from './fixtures.js';
 
@@ -111,6 +112,25 @@ test('validation.gate_reasons attributes each code to its gate (SCHEMA and CONTR
   assert.deepEqual(Object.keys(event.validation), ['result', 'failed_gates', 'reason_codes', 'gate_reasons']);
   const pass = run(snapshot(), rec(order())).event;
   assert.deepEqual(pass.validation.gate_reasons, {});
+});
+
+test('ops: each gate of the registry can be disabled on its own (RESOLUTION cannot)', () => {
+  const o = { ...order(), event_type: 5, note: 'ssn 123-45-6789' };
+  delete (o as Record<string, unknown>).customer_id;
+  const r = rec(o, headers({ 'producer-id': 'evil' }));
+  const all = run(snapshot(), r).event.validation.failed_gates as string[];
+  assert.deepEqual(all, ['IDENTITY', 'SCHEMA', 'CONTRACT', 'PII']);
+  for (const g of GATE_SPECS.slice(1)) {
+    const ops = {
+      global: { safe_mode: false },
+      datasets: { [URN]: { actions_paused: false, disabled_gates: [g.name] } },
+    };
+    assert.deepEqual(
+      run(snapshot({ ops }), r).event.validation.failed_gates,
+      all.filter((x) => x !== g.name),
+      `${g.name} disabled`,
+    );
+  }
 });
 
 test('ops: disabled_gates skip a gate; RESOLUTION cannot be disabled', () => {
