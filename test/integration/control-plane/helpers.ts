@@ -9,6 +9,7 @@ import type { TestContext } from 'node:test';
 import { buildApp } from '../../../src/control-plane/app.js';
 import { createAuthenticator, mintDevToken, type Principal } from '../../../src/control-plane/auth.js';
 import type { EvidenceIndex } from '../../../src/control-plane/evidence/index-store.js';
+import type { IndexStatus } from '../../../src/control-plane/evidence/status.js';
 import { noSchemaCheck, type SchemaRegistry } from '../../../src/control-plane/schema-registry.js';
 import { SqliteStore } from '../../../src/control-plane/store/sqlite.js';
 import type { ControlPlaneStore } from '../../../src/control-plane/store/types.js';
@@ -54,7 +55,12 @@ export interface Res {
 
 export async function startApp(
   t: TestContext,
-  opts: { store?: ControlPlaneStore; schemas?: SchemaRegistry; evidence?: EvidenceIndex } = {},
+  opts: {
+    store?: ControlPlaneStore;
+    schemas?: SchemaRegistry;
+    evidence?: EvidenceIndex;
+    evidenceStatus?: () => IndexStatus;
+  } = {},
 ): Promise<Running> {
   const store = opts.store ?? tempSqlite(t);
   const app = await buildApp({
@@ -62,6 +68,7 @@ export async function startApp(
     auth: createAuthenticator({ secret: SECRET }),
     schemas: opts.schemas ?? noSchemaCheck,
     evidence: opts.evidence,
+    evidenceStatus: opts.evidenceStatus,
   });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   t.after(() => app.close());
