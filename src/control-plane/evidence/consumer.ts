@@ -52,13 +52,13 @@ const LOG_WINDOW_MS = 30_000;
 /** librdkafka syslog severities (0 emerg .. 7 debug) to pino levels. */
 const level = (severity: number) => (severity <= 4 ? 'warn' : severity <= 6 ? 'info' : 'debug');
 
-/**
- * Routes a client's own logs and errors through our JSON logger: each distinct complaint at most
- * once per window, with how many repeats were dropped (a down broker raises dozens a second).
- */
-export function routeClientLogs(client: KafkaConsumer, log: Logger, windowMs = LOG_WINDOW_MS): void {
+type LogLevel = 'warn' | 'info' | 'debug';
+export type RateLimitedLog = (key: string, lvl: LogLevel, fields: Record<string, unknown>, msg: string) => void;
+
+/** Each distinct key logs at most once per window, with how many repeats were dropped. */
+export function rateLimitedLog(log: Logger, windowMs = LOG_WINDOW_MS): RateLimitedLog {
   const last = new Map<string, { at: number; dropped: number }>();
-  const emit = (key: string, lvl: 'warn' | 'info' | 'debug', fields: Record<string, unknown>, msg: string) => {
+  return (key, lvl, fields, msg) => {
     const now = Date.now();
     const seen = last.get(key);
     if (seen && now - seen.at < windowMs) {
@@ -68,6 +68,13 @@ export function routeClientLogs(client: KafkaConsumer, log: Logger, windowMs = L
     last.set(key, { at: now, dropped: 0 });
     log[lvl]({ ...fields, ...(seen?.dropped ? { repeats_dropped: seen.dropped } : {}) }, msg);
   };
+}
+
+/**
+ * Routes a client's own logs and errors through our JSON logger, rate-limited (a down broker
+ * raises dozens of identical complaints a second).
+ */
+export function routeClientLogs(client: KafkaConsumer, emit: RateLimitedLog): void {
   client.on('event.log', (e: { severity: number; fac: string; message: string }) =>
     emit(`log:${e.fac}`, level(e.severity), { librdkafka: e.fac, detail: e.message }, 'kafka client log'),
   );
@@ -89,6 +96,7 @@ export class EvidenceIndexer {
   private readonly facts: IndexFacts = {
     connected: false,
     everConnected: false,
+    connectFailed: false,
     brokerUp: false,
     topicMissing: false,
     lag: null,
@@ -100,8 +108,12 @@ export class EvidenceIndexer {
   private stopped = false;
   private readonly wake: { fn?: () => void } = {};
   private loop: Promise<void> | undefined;
+  /** Shared by every connection attempt's client, so retries do not reset the limit. */
+  private readonly clientLog: RateLimitedLog;
 
-  constructor(private readonly o: EvidenceIndexerOptions) {}
+  constructor(private readonly o: EvidenceIndexerOptions) {
+    this.clientLog = rateLimitedLog(o.logger);
+  }
 
   /** Starts the connect/consume loop in the background; it never throws. */
   start(): this {
@@ -163,7 +175,7 @@ export class EvidenceIndexer {
       },
       { 'auto.offset.reset': 'earliest' },
     );
-    routeClientLogs(c, this.o.logger);
+    routeClientLogs(c, this.clientLog);
     c.on('event.error', (e: LibrdKafkaError) => {
       this.lastError = e.message;
     });
@@ -185,12 +197,13 @@ export class EvidenceIndexer {
       const c = this.create();
       try {
         await new Promise<void>((resolve, reject) =>
-          c.connect({ timeout: this.o.connectTimeoutMs ?? 10_000 }, (err) => (err ? reject(err) : resolve())),
+          c.connect({ timeout: this.o.connectTimeoutMs ?? 5000 }, (err) => (err ? reject(err) : resolve())),
         );
       } catch (err) {
         failures++;
         const wait = backoffMs(failures, this.o.retryFirstMs, this.o.retryMaxMs);
         this.lastError = `cannot reach ${this.o.brokers}: ${(err as Error).message}`;
+        this.facts.connectFailed = true;
         this.refresh();
         this.o.logger.warn(
           { brokers: this.o.brokers, attempt: this.attempts, retry_in_ms: wait, err: (err as Error).message },
@@ -201,7 +214,7 @@ export class EvidenceIndexer {
         continue;
       }
       failures = 0;
-      Object.assign(this.facts, { connected: true, everConnected: true, brokerUp: true });
+      Object.assign(this.facts, { connected: true, everConnected: true, connectFailed: false, brokerUp: true });
       this.lastError = null;
       this.refresh();
       this.o.logger.info({ topic: this.o.topic, groupId: this.o.groupId }, 'evidence index consumer started');

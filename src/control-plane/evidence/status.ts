@@ -27,6 +27,8 @@ export const LIVE_LAG = 1000;
 export interface IndexFacts {
   connected: boolean;
   everConnected: boolean;
+  /** The latest connection attempt failed (we are waiting to retry). */
+  connectFailed: boolean;
   /** A broker of the cluster answers (statistics or errors say so). */
   brokerUp: boolean;
   /** The subscribed topic does not exist (yet). */
@@ -35,7 +37,7 @@ export interface IndexFacts {
 }
 
 export function indexState(f: IndexFacts): IndexState {
-  if (!f.connected) return f.everConnected ? 'unavailable' : 'starting';
+  if (!f.connected) return f.everConnected || f.connectFailed ? 'unavailable' : 'starting';
   if (!f.brokerUp || f.topicMissing) return 'unavailable';
   return f.lag !== null && f.lag <= LIVE_LAG ? 'live' : 'catching-up';
 }
