@@ -6,23 +6,12 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import { CreateRegistryCommand, CreateSchemaCommand } from '@aws-sdk/client-glue';
-import { dynamoClient, glueClient } from '../../../src/common/aws.js';
+import { glueClient } from '../../../src/common/aws.js';
 import { VersionConflictError } from '../../../src/control-plane/errors.js';
 import { GlueSchemaRegistry } from '../../../src/control-plane/schema-registry.js';
-import { createTables, DynamoStore } from '../../../src/control-plane/store/dynamodb.js';
-import { awsFromEnv, type Json, policy, startApp, urnPath } from './helpers.js';
+import { awsFromEnv, dynamoStore, type Json, policy, startApp, urnPath } from './helpers.js';
 
 const URN = 'urn:dp:orders:created';
-
-async function dynamoStore(t: { after(fn: () => unknown): void }) {
-  const client = dynamoClient(awsFromEnv());
-  const prefix = `sf-test-${randomUUID().slice(0, 8)}`;
-  await createTables(client, prefix);
-  await createTables(client, prefix); // idempotent bootstrap
-  const store = new DynamoStore(client, prefix);
-  t.after(() => store.close());
-  return store;
-}
 
 const audit = (target: string, after: number) => ({
   at: new Date().toISOString(),
