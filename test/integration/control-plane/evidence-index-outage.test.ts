@@ -80,11 +80,11 @@ test('evidence index: broker down at start is reported, retried quietly, and rec
   // 2. Let it retry for a while: every log line is JSON, and the outage costs a handful of lines.
   await sleep(15_000);
   const all = readFileSync(cp.service.logFile, 'utf8').split('\n').filter(Boolean);
-  const parsed = all.map((l) => {
+  const parsed = all.map((l): Json => {
     try {
-      return JSON.parse(l) as Json;
+      return JSON.parse(l);
     } catch {
-      assert.fail(`a log line is not JSON: ${l.slice(0, 200)}`);
+      return assert.fail(`a log line is not JSON: ${l.slice(0, 200)}`);
     }
   });
   const attempts = (await indexState()).attempts;
