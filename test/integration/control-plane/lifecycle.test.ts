@@ -146,7 +146,7 @@ test('lifecycle on DynamoDB (moto): delete, dependents, deprecation, lists, 405'
   await lifecycle(await startApp(t, { store }));
 });
 
-test('405 with Allow for a wrong method on a known path; 404 for an unknown path', async (t) => {
+test('405 with Allow for a wrong method on a known path; 404 for an unknown path; enum errors list values', async (t) => {
   const cp = await startApp(t);
   const admin = await cp.token({ sub: 'root', roles: ['admin'] });
   const r = await cp.call('POST', urnPath(A), admin, {});
@@ -160,6 +160,11 @@ test('405 with Allow for a wrong method on a known path; 404 for an unknown path
   const q = await cp.call('GET', '/v1/datasets?limt=5', admin);
   assert.equal(q.status, 400);
   assert.equal(q.body.error.code, 'UNKNOWN_QUERY_PARAMETER');
+  const bad = await cp.call('PUT', urnPath(A), admin, policy(A, { enforcement_mode: 'BLOCK_ALL' }));
+  assert.equal(bad.status, 400);
+  const mode = bad.body.error.details.find((d: Json) => d.path === '/body/enforcement_mode');
+  assert.deepEqual(mode.allowed, ['ALERT_ONLY', 'QUARANTINE_ON_FAIL', 'REPUBLISH_PASS_ONLY']);
+  assert.match(mode.message, /must be one of: ALERT_ONLY, QUARANTINE_ON_FAIL, REPUBLISH_PASS_ONLY/);
   const q2 = await cp.call('GET', `${urnPath(A)}?verbose=1`, admin);
   assert.equal(q2.body.error.code, 'UNKNOWN_QUERY_PARAMETER', 'routes without parameters refuse them too');
 });
