@@ -58,6 +58,20 @@ test('dynamodb store: conditional versions, watermark and audit move together', 
     [2, 1],
   );
   assert.equal((await store.audit({ limit: 10, target: 'b' })).items.length, 0);
+
+  // A delete is conditional like a put, and audited with the watermark.
+  const del = (expected: number) => ({
+    kind: 'policy' as const,
+    key: 'a',
+    expectedVersion: expected,
+    doc: null,
+    audit: { ...audit('a', 3), action: 'policy.delete' as const, before_version: expected, after_version: null },
+  });
+  await assert.rejects(store.commit(del(1)), VersionConflictError, 'a stale version deletes nothing');
+  assert.deepEqual(await store.get('policy', 'a'), { version: 2 });
+  assert.equal(await store.commit(del(2)), 3);
+  assert.equal(await store.get('policy', 'a'), undefined);
+  assert.equal((await store.audit({ limit: 1 })).items[0].after_version, null);
 });
 
 test('dynamodb store behind the API: create, update, 412, concurrency, pagination, snapshot', async (t) => {
