@@ -218,11 +218,20 @@ export class EvidenceIndexer {
       this.lastError = null;
       this.refresh();
       this.o.logger.info({ topic: this.o.topic, groupId: this.o.groupId }, 'evidence index consumer started');
-      c.setDefaultConsumeTimeout(CONSUME_TIMEOUT_MS);
-      c.subscribe([this.o.topic]);
-      await this.consume(c);
+      try {
+        c.setDefaultConsumeTimeout(CONSUME_TIMEOUT_MS);
+        c.subscribe([this.o.topic]);
+        await this.consume(c);
+      } catch (err) {
+        // E.g. the index file failed: the batch's offsets were not stored, so it comes again after a reconnect.
+        failures++;
+        this.lastError = `indexing failed: ${(err as Error).message}`;
+        this.o.logger.error({ err, attempt: this.attempts }, 'evidence index consumer failed; reconnecting');
+      }
       this.facts.connected = false;
+      this.refresh();
       await new Promise<void>((r) => c.disconnect(() => r()));
+      if (failures > 0) await sleep(backoffMs(failures, this.o.retryFirstMs, this.o.retryMaxMs), this.wake);
     }
   }
 

@@ -147,3 +147,44 @@ test('evidence produced to Kafka is queryable through GET /v1/evidence', async (
   assert.equal(live.headers.get('x-evidence-index-lag'), '0');
   assert.deepEqual(live.body.index, { state: 'live', lag: 0, last_error: null });
 });
+
+test('a failing index write is retried: the consumer reconnects and the batch comes again', async (t) => {
+  const brokers = requireEnv('SF_KAFKA_BROKERS');
+  const topic = `sf-cp-test-evidence-${randomUUID().slice(0, 8)}`;
+  const k = new kafka.KafkaJS.Kafka({});
+  const admin = k.admin({ 'bootstrap.servers': brokers });
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }] });
+  t.after(async () => {
+    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+    await admin.disconnect();
+  });
+  const real = new SqliteEvidenceIndex(':memory:');
+  t.after(() => real.close());
+  let failures = 1;
+  // Targeted fault: the first write fails as a full disk would.
+  const index = Object.assign(Object.create(real) as SqliteEvidenceIndex, {
+    insert(events: readonly EvidenceEvent[]) {
+      if (failures-- > 0) throw new Error('SQLITE_FULL: database or disk is full');
+      return real.insert(events);
+    },
+  });
+  const indexer = new EvidenceIndexer({
+    brokers,
+    topic,
+    groupId: `sf-cp-test-${randomUUID()}`,
+    index,
+    logger: createLogger('evidence-test', 'fatal'),
+    retryFirstMs: 200,
+  }).start();
+  t.after(() => indexer.stop());
+  const producer = k.producer({ 'bootstrap.servers': brokers, log_level: 3 });
+  await producer.connect();
+  t.after(() => producer.disconnect());
+  await producer.send({ topic, messages: [{ value: JSON.stringify(evidence(1, 'urn:dp:orders:created', 'PASS')) }] });
+  const deadline = Date.now() + 60_000;
+  while (real.count() < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+  assert.equal(real.count(), 1, 'the event was indexed after the failure');
+  assert.equal(failures, -1, 'the first write failed');
+  assert.ok(indexer.status().attempts >= 2, 'it reconnected');
+});
