@@ -83,6 +83,7 @@ export function routeClientLogs(client: KafkaConsumer, emit: RateLimitedLog): vo
   );
 }
 
+/** A wait that stop() can cut short (it calls wake.fn). */
 const sleep = (ms: number, wake: { fn?: () => void }) =>
   new Promise<void>((resolve) => {
     const t = setTimeout(resolve, ms);
@@ -200,6 +201,8 @@ export class EvidenceIndexer {
           c.connect({ timeout: this.o.connectTimeoutMs ?? 5000 }, (err) => (err ? reject(err) : resolve())),
         );
       } catch (err) {
+        await new Promise<void>((r) => c.disconnect(() => r()));
+        if (this.stopped) break;
         failures++;
         const wait = backoffMs(failures, this.o.retryFirstMs, this.o.retryMaxMs);
         this.lastError = `cannot reach ${this.o.brokers}: ${(err as Error).message}`;
@@ -209,7 +212,6 @@ export class EvidenceIndexer {
           { brokers: this.o.brokers, attempt: this.attempts, retry_in_ms: wait, err: (err as Error).message },
           'evidence index cannot reach the brokers; retrying',
         );
-        await new Promise<void>((r) => c.disconnect(() => r()));
         await sleep(wait, this.wake);
         continue;
       }
