@@ -1,7 +1,7 @@
 /** Data contracts: versioned ids, immutable once created; deprecated instead of deleted. */
 import Type from 'typebox';
 import { DataContractInput } from '../../models/index.js';
-import { canCreateContract } from '../authz.js';
+import { canCreateContract, canDeprecateContract } from '../authz.js';
 import { ApiError } from '../errors.js';
 import { type App, BEARER, enforce, errorResponses, principal } from '../http.js';
 import { ContractParams, ContractView, Page, PageQuery } from '../schemas.js';
@@ -130,7 +130,7 @@ export function contractRoutes(app: App, store: ControlPlaneStore): void {
         action: () => 'contract.deprecate',
         guard: async (cur) => {
           if (!cur) throw new ApiError('CONTRACT_NOT_FOUND', `no contract ${id}`);
-          enforce(canCreateContract(p));
+          enforce(canDeprecateContract(p, cur.created_by));
         },
         same: (cur) => cur.deprecated_at !== undefined,
         build: (cur, version, at) => ({

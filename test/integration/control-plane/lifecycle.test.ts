@@ -26,7 +26,7 @@ async function lifecycle(cp: Running): Promise<void> {
   };
 
   await ok('PUT', '/v1/contracts/dc:orders:1', contract('dc:orders:1'));
-  await ok('PUT', '/v1/contracts/dc:orders:2', contract('dc:orders:2', { description: 'v2' }));
+  await ok('PUT', '/v1/contracts/dc:orders:2', contract('dc:orders:2', { description: 'v2' }), owner);
   await ok('PUT', urnPath(A), policy(A, { contract_id: 'dc:orders:1' }));
   await ok('PUT', urnPath(A, 'resolution'), rules(A, 'raw.orders.events'));
   await ok('PUT', urnPath(A, 'ops'), { actions_paused: true, disabled_gates: [] });
@@ -112,6 +112,8 @@ async function lifecycle(cp: Running): Promise<void> {
   assert.equal(del.body.error.code, 'METHOD_NOT_ALLOWED');
   assert.equal(del.headers.get('allow'), 'GET, HEAD, PUT');
   await ok('PUT', urnPath(B), policy(B, { contract_id: 'dc:orders:2' }));
+  const foreign = await cp.call('POST', '/v1/contracts/dc:orders:2/deprecate', stranger, { reason: 'mine now' });
+  assert.equal(foreign.status, 403, 'only its creator or an admin deprecates a contract');
   const dep = await ok('POST', '/v1/contracts/dc:orders:2/deprecate', { reason: 'use dc:orders:1' }, owner);
   assert.equal(dep.body.deprecated_by, 'olga');
   assert.equal(dep.body.deprecation_reason, 'use dc:orders:1');
