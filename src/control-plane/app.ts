@@ -148,7 +148,8 @@ const boundedBodyValidator: typeof TypeBoxValidatorCompiler = (route) => {
   };
 };
 
-export function toApiError(err: unknown): ApiError {
+/** @param queryParams the operation's query parameters, named when an unknown one is refused */
+export function toApiError(err: unknown, queryParams: string[] = []): ApiError {
   if (err instanceof ApiError) return err;
   const e = err as FastifyError & { validation?: ValidationIssue[] };
   if (e.validation) {
@@ -156,7 +157,13 @@ export function toApiError(err: unknown): ApiError {
     const details = validationDetails(context, e.validation);
     const unknown = details.filter((d) => d.keyword === 'additionalProperties').map((d) => d.path.split('/').pop());
     if (context === 'querystring' && unknown.length > 0) {
-      return new ApiError('UNKNOWN_QUERY_PARAMETER', `unknown query parameter(s): ${unknown.join(', ')}`, details);
+      const known =
+        queryParams.length > 0 ? `; this operation takes: ${queryParams.join(', ')}` : '; this operation takes none';
+      return new ApiError(
+        'UNKNOWN_QUERY_PARAMETER',
+        `unknown query parameter(s): ${unknown.join(', ')}${known}`,
+        details,
+      );
     }
     return new ApiError('VALIDATION_FAILED', `request ${context} is invalid`, details);
   }
@@ -250,7 +257,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
 
   app.setErrorHandler((err, req, reply) => {
-    const api = toApiError(err);
+    const qs = req.routeOptions.schema?.querystring as { properties?: Record<string, unknown> } | undefined;
+    const api = toApiError(err, Object.keys(qs?.properties ?? {}));
     if (api.status >= 500) req.log.error({ err, code: api.code }, 'request failed');
     return reply.code(api.status).send(api.toBody());
   });

@@ -162,6 +162,7 @@ test('405 with Allow for a wrong method on a known path; 404 for an unknown path
   const q = await cp.call('GET', '/v1/datasets?limt=5', admin);
   assert.equal(q.status, 400);
   assert.equal(q.body.error.code, 'UNKNOWN_QUERY_PARAMETER');
+  assert.match(q.body.error.message, /limt.*takes: limit, cursor/, 'the message names what the operation takes');
   const bad = await cp.call('PUT', urnPath(A), admin, policy(A, { enforcement_mode: 'BLOCK_ALL' }));
   assert.equal(bad.status, 400);
   const mode = bad.body.error.details.find((d: Json) => d.path === '/body/enforcement_mode');
