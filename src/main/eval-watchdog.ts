@@ -59,10 +59,6 @@ export class EvalWatchdog {
     }
   }
 
-  get watching(): number {
-    return this.watches.size;
-  }
-
   private unwatch(w: Watch): void {
     this.watches.delete(w);
     if (this.watches.size === 0 && this.timer !== undefined) {
