@@ -3,16 +3,12 @@
  * (SF_GLUE_REGISTRY)? Found versions are cached: Glue schema versions are immutable.
  */
 import { EntityNotFoundException, GetSchemaVersionCommand, type GlueClient } from '@aws-sdk/client-glue';
+import { parseSchemaId } from '../models/common.js';
 import { ApiError } from './errors.js';
 
 export interface SchemaRegistry {
   /** Throws SCHEMA_REGISTRY_UNAVAILABLE when the registry cannot answer. */
   exists(schemaId: string): Promise<boolean>;
-}
-
-export function parseSchemaId(schemaId: string): { name: string; version: number } | undefined {
-  const m = /^glue:([A-Za-z0-9._-]+):([0-9]+)$/.exec(schemaId);
-  return m ? { name: m[1], version: Number(m[2]) } : undefined;
 }
 
 export class GlueSchemaRegistry implements SchemaRegistry {
@@ -38,9 +34,12 @@ export class GlueSchemaRegistry implements SchemaRegistry {
       return true;
     } catch (err) {
       if (err instanceof EntityNotFoundException) return false;
-      throw new ApiError('SCHEMA_REGISTRY_UNAVAILABLE', `Glue registry ${this.registryName} did not answer`, {
-        cause: (err as Error).name,
-      });
+      throw new ApiError(
+        'SCHEMA_REGISTRY_UNAVAILABLE',
+        `Glue registry ${this.registryName} did not answer (${(err as Error).name}): check AWS credentials and ` +
+          'SF_AWS_ENDPOINT, or set SF_SCHEMA_CHECK=off on the control plane to accept schema ids unchecked',
+        { cause: (err as Error).name, switch: 'SF_SCHEMA_CHECK' },
+      );
     }
   }
 }

@@ -13,6 +13,8 @@ export interface EnforcerConfig extends CommonConfig {
   offsetReset: 'latest' | 'earliest';
   /** Records per worker task. */
   batchSize: number;
+  /** Per-record evaluation budget, from the record's start: past it, EVALUATION_TIMEOUT (eval-watchdog.ts). */
+  recordBudgetMs: number;
   /** Bound on records consumed but not yet done (evidence acked, actions done): hold above it. */
   maxInFlight: number;
   /** Bound on the bytes (record values) consumed but not yet done, KiB: hold above it. */
@@ -82,6 +84,7 @@ export function enforcerConfig(): EnforcerConfig {
     httpPort: env.int('SF_ENFORCER_HTTP_PORT', 9464, 0),
     offsetReset: reset,
     batchSize: env.int('SF_ENFORCER_BATCH_SIZE', 512, 1),
+    recordBudgetMs: env.int('SF_RECORD_BUDGET_MS', 2000, 1),
     maxInFlight: env.int('SF_ENFORCER_MAX_INFLIGHT', 16384, 1),
     maxInFlightKb: env.int('SF_ENFORCER_MAX_INFLIGHT_KB', 4096, 64),
     holdBeforePauseMs: env.int('SF_ENFORCER_HOLD_BEFORE_PAUSE_MS', 10_000, 100),
