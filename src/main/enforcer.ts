@@ -14,21 +14,22 @@ import type { Tracer } from '@opentelemetry/api';
 import { glueClient, s3Client } from '../common/aws.js';
 import type { Message, TopicPartition } from '../common/kafka.js';
 import type { Logger } from '../common/logger.js';
+import { readWireHeader } from '../workers/gates/envelope.js';
+import { evidenceBytes } from '../workers/pack.js';
 import type { BatchResult } from '../workers/protocol.js';
 import { Quarantine } from './actions.js';
 import type { HistogramSeries } from './bulk-histogram.js';
 import type { EnforcerConfig } from './config.js';
 import { RawConsumer } from './consumer.js';
 import { GatePool } from './dispatch.js';
-import { type AckSink, KafkaSender } from './evidence-producer.js';
+import { type AckSink, KafkaSender, type Outgoing } from './evidence-producer.js';
 import { EnforcerMetrics, UNRESOLVED_DATASET_LABEL } from './metrics.js';
 import { OffsetTracker, type PartitionState, type Segment } from './offsets.js';
+import { type EmitChunk, PartitionEmitter } from './partition-emitter.js';
 import { PolicySnapshots } from './policy-snapshot.js';
 import { type ConsumedRecord, toRecord } from './records.js';
 import { SchemaRegistryCache } from './schema-registry.js';
 import { type RecordSpans, RecordTracer } from './tracing.js';
-
-const GLUE_HEADER_VERSION = 3;
 
 /**
  * Tracks, per record of one batch, how many acknowledgements are still due; when a record
@@ -52,17 +53,13 @@ class BatchCompletion implements AckSink {
   }
 }
 
-function uuidFromBytes(b: Buffer, at: number): string {
-  const h = b.toString('hex', at, at + 16);
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-}
-
 export class Enforcer {
   readonly metrics = new EnforcerMetrics();
   readonly tracker = new OffsetTracker();
   readonly snapshots: PolicySnapshots;
   private readonly consumer: RawConsumer;
   private readonly sender: KafkaSender;
+  private readonly emitter: PartitionEmitter;
   private readonly pool: GatePool;
   private readonly quarantine: Quarantine | undefined;
   private readonly evidenceKeys = new Map<string, Buffer>();
@@ -95,6 +92,7 @@ export class Enforcer {
       log,
     );
     this.sender = new KafkaSender(cfg.evidenceBrokers, cfg.deliveryTimeoutMs, this.metrics, log);
+    this.emitter = new PartitionEmitter(this.sender);
     this.pool = new GatePool(cfg.workers, 30_000, log);
     this.quarantine = cfg.quarantineUri
       ? new Quarantine(
@@ -240,9 +238,9 @@ export class Enforcer {
       }
       if (!g) continue; // revoked since it was fetched: the new owner reads it again
       const value = m.value ?? null;
-      if (value && value.length >= 18 && value[0] === GLUE_HEADER_VERSION) {
-        const id = uuidFromBytes(value, 2);
-        if (!this.snapshots.isKnownSchema(id)) wireIds.add(id);
+      const header = value && readWireHeader(value);
+      if (header && typeof header === 'object' && !this.snapshots.isKnownSchema(header.versionId)) {
+        wireIds.add(header.versionId);
       }
       g.count++;
       g.last = m.offset;
@@ -252,12 +250,15 @@ export class Enforcer {
     if (records.length === 0) return;
     const segments: Segment[] = new Array(records.length);
     const keys: Buffer[] = new Array(records.length);
+    const chunks: EmitChunk[] = new Array(records.length);
     for (const [st, grp] of groups) {
       const seg = this.tracker.open(st, grp.count, grp.last);
+      const chunk = this.emitter.open(st, grp.count);
       const key = this.evidenceKey(st.topic, st.partition);
       for (const i of grp.idx) {
         segments[i] = seg;
         keys[i] = key;
+        chunks[i] = chunk;
       }
       this.metrics.rawObserved.inc({ topic: st.topic }, grp.count);
     }
@@ -275,7 +276,7 @@ export class Enforcer {
     // Evaluation runs in workers; we don't await it here so consumption overlaps it.
     void this.pool
       .evaluate(records, this.snapshots.snapshot(), now)
-      .then((results) => this.emit(records, segments, keys, results, spans, now))
+      .then((results) => this.emit(records, segments, keys, chunks, results, spans, now))
       .catch((e) => {
         this.fatal = e as Error;
         this.log.fatal({ err: (e as Error).stack }, 'emit failed');
@@ -309,6 +310,7 @@ export class Enforcer {
     records: ConsumedRecord[],
     segments: Segment[],
     keys: Buffer[],
+    chunks: EmitChunk[],
     results: BatchResult[],
     spans: Array<RecordSpans | undefined> | undefined,
     evalStart: number,
@@ -341,39 +343,46 @@ export class Enforcer {
         this.tracker,
         batchSpans,
       );
-      const evidenceBytes = Buffer.from(res.evidence);
       for (let i = 0; i < n; i++) {
         const r = records[base + i];
         const v = res.verdicts[i];
         emittedByTopic.set(r.topic, (emittedByTopic.get(r.topic) ?? 0) + 1);
-        const evidence = evidenceBytes.subarray(
-          res.evidenceSpans[2 * i],
-          res.evidenceSpans[2 * i] + res.evidenceSpans[2 * i + 1],
-        );
+        const evidence = evidenceBytes(res, i);
         remaining[i] = v.action === 'NONE' || (v.action === 'QUARANTINE' && !this.quarantine) ? 1 : 2;
-        this.sender.send({ topic: this.cfg.evidenceTopic, key: keys[base + i], value: evidence }, sink, i);
+        const held = v.action === 'QUARANTINE' && this.quarantine !== undefined;
+        let republish: Outgoing | undefined;
         if (v.action === 'REPUBLISH' && v.target_topic) {
-          this.sender.send(
-            {
-              topic: v.target_topic,
-              key: r.key,
-              value: r.value ?? Buffer.alloc(0),
-              // Unchanged key, value and headers; provenance headers let consumers dedupe replays.
-              headers: [
-                ...r.headers.map(([k, val]: [string, Buffer]) => ({ [k]: val })),
-                { 'sf-evidence-id': v.evidence_id },
-                { 'sf-source': `${r.topic}/${r.partition}/${r.offset}` },
-              ],
-              timestamp: r.timestamp,
-            },
-            sink,
-            i,
-          );
+          republish = {
+            topic: v.target_topic,
+            key: r.key,
+            value: r.value ?? Buffer.alloc(0),
+            // Unchanged key, value and headers; provenance headers let consumers dedupe replays.
+            headers: [
+              ...r.headers.map(([k, val]: [string, Buffer]) => ({ [k]: val })),
+              { 'sf-evidence-id': v.evidence_id },
+              { 'sf-source': `${r.topic}/${r.partition}/${r.offset}` },
+            ],
+            timestamp: r.timestamp,
+          };
           this.metrics.republished.inc({ topic: v.target_topic });
-        } else if (v.action === 'QUARANTINE' && this.quarantine) {
+        }
+        // Per-partition order, and QUARANTINED evidence only after its object is written.
+        const chunk = chunks[base + i];
+        const j = this.emitter.put(
+          chunk,
+          { topic: this.cfg.evidenceTopic, key: keys[base + i], value: evidence },
+          sink,
+          i,
+          republish,
+          held,
+        );
+        if (held && this.quarantine) {
           void this.quarantine
             .write({ ...r, datasetUrn: v.dataset_urn, evidenceId: v.evidence_id, evidenceJson: Buffer.from(evidence) })
-            .then(() => sink.ack(i));
+            .then(() => {
+              sink.ack(i);
+              this.emitter.release(chunk, j);
+            });
         }
       }
       for (const [topic, count] of emittedByTopic) this.metrics.evidenceEmitted.inc({ topic }, count);
