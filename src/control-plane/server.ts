@@ -24,6 +24,16 @@ export async function startControlPlane(cfg: ControlPlaneConfig): Promise<Runnin
     ? new SqliteEvidenceIndex(cfg.evidenceIndexPath, cfg.evidenceIndexMaxRows)
     : undefined;
   const app = await buildApp({ store, auth, schemas, evidence, logger });
+  let url: string;
+  try {
+    url = await app.listen({ port: cfg.port, host: cfg.host });
+  } catch (err) {
+    // A port in use is fatal: release what was opened so nothing keeps the process alive.
+    await app.close().catch(() => {});
+    evidence?.close();
+    await store.close();
+    throw err;
+  }
   // The API serves without the index consumer: a broker outage must not take policies down.
   const consumer: Promise<EvidenceConsumer | undefined> = evidence
     ? startEvidenceConsumer({
@@ -37,7 +47,6 @@ export async function startControlPlane(cfg: ControlPlaneConfig): Promise<Runnin
         return undefined;
       })
     : Promise.resolve(undefined);
-  const url = await app.listen({ port: cfg.port, host: cfg.host });
   logger.info({ url, store: store.kind, auth: auth.mode, evidenceIndex: cfg.evidenceIndex }, 'control plane listening');
   return {
     url,

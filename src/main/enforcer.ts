@@ -13,6 +13,7 @@
 import type { Tracer } from '@opentelemetry/api';
 import { glueClient, s3Client } from '../common/aws.js';
 import type { Message, TopicPartition } from '../common/kafka.js';
+import { abortable, retryUntilAborted, sleep } from '../common/lifecycle.js';
 import type { Logger } from '../common/logger.js';
 import { readWireHeader } from '../workers/gates/envelope.js';
 import { evidenceBytes } from '../workers/pack.js';
@@ -23,6 +24,7 @@ import type { EnforcerConfig } from './config.js';
 import { RawConsumer } from './consumer.js';
 import { GatePool } from './dispatch.js';
 import { type AckSink, KafkaSender, type Outgoing } from './evidence-producer.js';
+import { refreshLag, type StartStep, startStepText, startupFields, warnUncommitted } from './lifecycle.js';
 import { EnforcerMetrics, UNRESOLVED_DATASET_LABEL } from './metrics.js';
 import { OffsetTracker, type PartitionState, type Segment } from './offsets.js';
 import { type EmitChunk, PartitionEmitter } from './partition-emitter.js';
@@ -53,6 +55,9 @@ class BatchCompletion implements AckSink {
   }
 }
 
+/** One Kafka connect attempt; short, because a native connect in flight delays process exit. */
+const CONNECT_ATTEMPT_MS = 5000;
+
 export class Enforcer {
   readonly metrics = new EnforcerMetrics();
   readonly tracker = new OffsetTracker();
@@ -68,6 +73,14 @@ export class Enforcer {
   private loopDone: Promise<void> | undefined;
   private timers: NodeJS.Timeout[] = [];
   private fatal: Error | undefined;
+  private failed: (err: Error) => void = () => {};
+  /** Settles with the first fatal error (runService stops the process on it). */
+  readonly failure = new Promise<Error>((resolve) => {
+    this.failed = resolve;
+  });
+  private startStep: StartStep = 'not started';
+  /** The group gave this member its first assignment (possibly empty): readiness waits for it. */
+  private assigned = false;
 
   private readonly tracer: RecordTracer;
 
@@ -87,7 +100,13 @@ export class Enforcer {
       log,
     });
     this.consumer = new RawConsumer(
-      { brokers: cfg.brokers, groupId: cfg.groupId, offsetReset: cfg.offsetReset, fetchQueueKb: cfg.fetchQueueKb },
+      {
+        brokers: cfg.brokers,
+        groupId: cfg.groupId,
+        offsetReset: cfg.offsetReset,
+        fetchQueueKb: cfg.fetchQueueKb,
+        instanceId: cfg.instanceId,
+      },
       { onAssign: (p) => this.onAssign(p), onRevoke: (p) => this.onRevoke(p) },
       log,
     );
@@ -108,10 +127,11 @@ export class Enforcer {
       : undefined;
   }
 
-  /** Ready: connected both ways and holding policies (design 5, Kubernetes probes). */
+  /** Ready: connected both ways, holding policies and partitions (design 5, Kubernetes probes). */
   readiness(): { ready: boolean; reasons: string[] } {
     const reasons: string[] = [];
     if (!this.consumer.isConnected) reasons.push('consumer not connected');
+    else if (!this.assigned) reasons.push('waiting for the consumer group to assign partitions');
     if (!this.sender.isConnected) reasons.push('producer not connected');
     if (!this.snapshots.loaded) reasons.push('no policy snapshot yet');
     if (this.snapshots.degraded) reasons.push(this.snapshots.degraded);
@@ -120,29 +140,65 @@ export class Enforcer {
     return { ready: reasons.length === 0, reasons };
   }
 
+  /** Live until a fatal error (the process then stops and exits non-zero). */
   live(): boolean {
     return this.fatal === undefined;
   }
 
-  async start(): Promise<void> {
-    await this.sender.connect();
-    // Policies first: consuming before we hold them would judge records against nothing.
-    while (!this.snapshots.loaded && !this.stopping) {
-      await this.snapshots.refresh();
-      if (!this.snapshots.loaded) await new Promise((r) => setTimeout(r, 1000));
+  /** What start-up is doing now (named by the start-up timeout), with the last error seen. */
+  phase(): string {
+    const err = this.startStep === 'snapshot' ? this.snapshots.degraded : this.lastStartError;
+    return `${startStepText(this.startStep, this.cfg)}${err ? ` (last error: ${err})` : ''}`;
+  }
+
+  private lastStartError: string | undefined;
+  private readonly noteStartError = (err: unknown) => {
+    this.lastStartError = (err as Error).message;
+    this.log.warn({ err: this.lastStartError, step: this.startStep }, 'start-up step failed; retrying');
+  };
+
+  /** Bounded by the caller (runService); gives up between steps once `signal` aborts. */
+  async start(signal: AbortSignal): Promise<void> {
+    this.log.info(startupFields(this.cfg), 'enforcer starting');
+    try {
+      this.startStep = 'producer';
+      await retryUntilAborted(() => this.sender.connect(CONNECT_ATTEMPT_MS), signal, this.noteStartError);
+      // Policies first: consuming before we hold them would judge records against nothing.
+      this.startStep = 'snapshot';
+      while (!this.snapshots.loaded) {
+        await abortable(this.snapshots.refresh(), signal);
+        if (!this.snapshots.loaded) await sleep(1000, signal);
+      }
+      this.startStep = 'consumer';
+      this.lastStartError = undefined;
+      await retryUntilAborted(
+        () => this.consumer.connect(this.cfg.topics, CONNECT_ATTEMPT_MS),
+        signal,
+        this.noteStartError,
+      );
+      signal.throwIfAborted();
+    } catch (e) {
+      if (!signal.aborted) this.fail(e as Error);
+      throw e;
     }
-    await this.consumer.connect(this.cfg.topics);
+    this.startStep = 'running';
     this.timers.push(
       setInterval(() => this.commitDone(), this.cfg.commitIntervalMs),
       setInterval(() => void this.snapshots.refresh(), this.cfg.policyRefreshMs),
       setInterval(() => void this.refreshLag(), this.cfg.lagRefreshMs),
     );
     for (const t of this.timers) t.unref();
-    this.loopDone = this.loop().catch((e) => {
-      this.fatal = e as Error;
-      this.log.fatal({ err: (e as Error).stack }, 'consume loop failed');
-    });
+    this.loopDone = this.loop().catch((e) => this.fail(e as Error, 'consume loop failed'));
     this.log.info({ group: this.cfg.groupId, workers: this.cfg.workers }, 'enforcer started');
+  }
+
+  /** Fatal: /healthz turns 503 and the process stops (runService logs the cause once). */
+  private fail(err: Error, where?: string): void {
+    if (this.fatal) return;
+    this.fatal = where
+      ? Object.assign(new Error(`${where}: ${err.message}`), { code: (err as { code?: unknown }).code })
+      : err;
+    this.failed(this.fatal);
   }
 
   private onAssign(parts: TopicPartition[]): void {
@@ -150,9 +206,13 @@ export class Enforcer {
     // New partitions follow the current backpressure state; resuming also clears a pause
     // librdkafka kept from before a revoke (else a partition could stay paused forever).
     const tps = parts.map((p) => ({ topic: p.topic, partition: p.partition }));
-    if (this.paused) this.consumer.consumer.pause(tps);
-    else this.consumer.consumer.resume(tps);
+    if (this.paused) this.consumer.pause(tps);
+    else this.consumer.resume(tps);
     this.metrics.paused.set(this.paused ? this.tracker.partitions().length : 0);
+    if (!this.assigned) {
+      this.assigned = true;
+      void warnUncommitted(this.consumer, tps, this.cfg, this.log);
+    }
   }
 
   private onRevoke(parts: TopicPartition[]): void {
@@ -184,8 +244,8 @@ export class Enforcer {
   private setPaused(pause: boolean): void {
     if (pause === this.paused) return;
     const parts = this.tracker.partitions().map((p) => ({ topic: p.topic, partition: p.partition }));
-    if (pause) this.consumer.consumer.pause(parts);
-    else this.consumer.consumer.resume(parts);
+    if (pause) this.consumer.pause(parts);
+    else this.consumer.resume(parts);
     this.paused = pause;
     this.metrics.paused.set(pause ? parts.length : 0);
     this.log.info(
@@ -277,10 +337,7 @@ export class Enforcer {
     void this.pool
       .evaluate(records, this.snapshots.snapshot(), now)
       .then((results) => this.emit(records, segments, keys, chunks, results, spans, now))
-      .catch((e) => {
-        this.fatal = e as Error;
-        this.log.fatal({ err: (e as Error).stack }, 'emit failed');
-      });
+      .catch((e) => this.fail(e as Error, 'emit failed'));
   }
 
   private readonly latencyChildren = new Map<string, HistogramSeries>();
@@ -391,20 +448,12 @@ export class Enforcer {
     }
   }
 
+  /** Every assigned partition gets a lag series, also one that received nothing since start. */
   private async refreshLag(): Promise<void> {
-    for (const p of this.tracker.partitions()) {
-      const committed = p.committed;
-      if (committed < 0) continue;
-      await new Promise<void>((resolve) =>
-        this.consumer.consumer.queryWatermarkOffsets(p.topic, p.partition, 2000, (err, w) => {
-          if (!err)
-            this.metrics.consumerLag.set(
-              { topic: p.topic, partition: String(p.partition) },
-              Math.max(0, w.highOffset - committed),
-            );
-          resolve();
-        }),
-      );
+    try {
+      await refreshLag(this.consumer, this.tracker.partitions(), this.cfg.offsetReset, this.metrics.consumerLag);
+    } catch (e) {
+      this.log.debug({ err: (e as Error).message }, 'lag refresh failed');
     }
   }
 
@@ -412,6 +461,7 @@ export class Enforcer {
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    this.startStep = 'stopping';
     const deadline = Date.now() + this.cfg.shutdownDeadlineMs;
     await this.loopDone;
     while (this.tracker.inFlight > 0 && Date.now() < deadline) {

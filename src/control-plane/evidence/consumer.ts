@@ -6,6 +6,7 @@
 
 import kafka from '@confluentinc/kafka-javascript';
 import { Compile } from 'typebox/compile';
+import { kafkaJsLogger } from '../../common/kafka-logs.js';
 import { kafkaSecurityConfig } from '../../common/kafka-security.js';
 import type { Logger } from '../../common/logger.js';
 import { EvidenceEvent } from '../../models/index.js';
@@ -46,6 +47,7 @@ export async function startEvidenceConsumer(o: EvidenceConsumerOptions): Promise
     'enable.auto.commit': true,
     'js.consumer.max.batch.size': 1024,
     log_level: 3,
+    kafkaJS: { groupId: o.groupId, logger: kafkaJsLogger(o.logger, 'evidence index consumer') },
   });
   await consumer.connect();
   await consumer.subscribe({ topics: [o.topic] });
