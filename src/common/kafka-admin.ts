@@ -1,6 +1,6 @@
 /** Admin helpers (topic creation, offsets) over kafka-javascript's KafkaJS-compatible admin client. */
 import { KafkaJS } from './kafka.js';
-import { kafkaJsLogger } from './kafka-logs.js';
+import { kafkaJsLogger, rateLimitedLog } from './kafka-logs.js';
 import { kafkaSecurityConfig } from './kafka-security.js';
 import { createLogger, type Logger } from './logger.js';
 
@@ -19,7 +19,7 @@ export async function withAdmin<T>(brokers: string, fn: (admin: Admin) => Promis
     kafkaJS: {
       brokers: brokers.split(','),
       logLevel: KafkaJS.logLevel.ERROR,
-      logger: kafkaJsLogger(adminLog(), 'kafka admin'),
+      logger: kafkaJsLogger(rateLimitedLog(adminLog()), { client: 'kafka admin' }),
     },
   });
   const admin = kafka.admin();

@@ -2,88 +2,71 @@
  * librdkafka's own logs through our JSON logger, rate-limited, for every Kafka client of the
  * project (enforcer consumer and producer, the control plane's evidence-index consumer, the
  * admin helper). Unrouted, the binding prints multi-line objects with console.* (KafkaJS API)
- * or drops them (node-rdkafka API); with a broker gone it repeats the same error thousands of
- * times a minute. Each client gets its own limiter: at most LIMIT lines per window, and the
- * first line after a suppressed stretch says how many were dropped.
+ * or drops them (node-rdkafka API); with a broker gone it repeats the same complaint dozens of
+ * times a second. Each distinct complaint logs at most once per window, with the count of the
+ * repeats it dropped.
  */
+import type { LibrdKafkaError } from './kafka.js';
 import type { Logger } from './logger.js';
 
-/** Fixed-window limiter: `admit()` says whether a line may be written, and how many were dropped before it. */
-export class LogRateLimiter {
-  private windowStart = Number.NEGATIVE_INFINITY;
-  private used = 0;
-  private dropped = 0;
+/** Repeats of one librdkafka complaint are logged at most once per window, with a count. */
+const LOG_WINDOW_MS = 30_000;
 
-  constructor(
-    private readonly limit = 20,
-    private readonly windowMs = 10_000,
-    private readonly now: () => number = Date.now,
-  ) {}
+/** librdkafka syslog severities (0 emerg .. 7 debug) to pino levels. */
+const level = (severity: number) => (severity <= 4 ? 'warn' : severity <= 6 ? 'info' : 'debug');
 
-  /** Undefined when the line must be dropped, else the count dropped since the last admitted line. */
-  admit(): number | undefined {
-    const t = this.now();
-    if (t - this.windowStart >= this.windowMs) {
-      this.windowStart = t;
-      this.used = 0;
+type LogLevel = 'warn' | 'info' | 'debug';
+export type RateLimitedLog = (key: string, lvl: LogLevel, fields: Record<string, unknown>, msg: string) => void;
+
+/** Each distinct key logs at most once per window, with how many repeats were dropped. */
+export function rateLimitedLog(log: Logger, windowMs = LOG_WINDOW_MS, now: () => number = Date.now): RateLimitedLog {
+  const last = new Map<string, { at: number; dropped: number }>();
+  return (key, lvl, fields, msg) => {
+    const t = now();
+    const seen = last.get(key);
+    if (seen && t - seen.at < windowMs) {
+      seen.dropped++;
+      return;
     }
-    if (this.used >= this.limit) {
-      this.dropped++;
-      return undefined;
-    }
-    this.used++;
-    const d = this.dropped;
-    this.dropped = 0;
-    return d;
-  }
-}
-
-type Level = 'error' | 'warn' | 'info' | 'debug';
-
-/** syslog severities (librdkafka) to our levels. */
-function levelOf(severity: number): Level {
-  if (severity <= 3) return 'error';
-  if (severity === 4) return 'warn';
-  if (severity <= 6) return 'info';
-  return 'debug';
-}
-
-/** One rate-limited writer for a client's lines. */
-function writer(log: Logger, client: string, limiter: LogRateLimiter) {
-  return (level: Level, msg: string, fields: Record<string, unknown>) => {
-    if (!log.isLevelEnabled(level)) return;
-    const dropped = limiter.admit();
-    if (dropped === undefined) return;
-    log[level]({ client, ...fields, ...(dropped > 0 ? { suppressed: dropped } : {}) }, msg);
+    last.set(key, { at: t, dropped: 0 });
+    log[lvl]({ ...fields, ...(seen?.dropped ? { repeats_dropped: seen.dropped } : {}) }, msg);
   };
 }
 
 interface EventClient {
-  on(event: 'event.log', cb: (m: { severity: number; fac: string; message: string }) => void): unknown;
-  on(event: 'event.error', cb: (err: Error & { code?: number; isFatal?: boolean }) => void): unknown;
+  on(event: 'event.log', cb: (e: { severity: number; fac: string; message: string }) => void): unknown;
+  on(event: 'event.error', cb: (e: LibrdKafkaError) => void): unknown;
 }
 
-/** Routes a node-rdkafka style client's `event.log` and `event.error` into `log`. */
-export function routeClientLogs(c: EventClient, log: Logger, client: string, limiter = new LogRateLimiter()): void {
-  const write = writer(log, client, limiter);
-  c.on('event.log', (m) => write(levelOf(m.severity), m.message, { source: 'librdkafka', fac: m.fac }));
-  c.on('event.error', (err) =>
-    write(err.isFatal ? 'error' : 'warn', err.message, { source: 'librdkafka', code: err.code }),
+/**
+ * Routes a node-rdkafka style client's own logs and errors (`event.log`, `event.error`)
+ * through our JSON logger, rate-limited; `fields` names the client (e.g. `{ client: 'raw consumer' }`).
+ */
+export function routeClientLogs(client: EventClient, emit: RateLimitedLog, fields: Record<string, unknown> = {}): void {
+  client.on('event.log', (e) =>
+    emit(`log:${e.fac}`, level(e.severity), { ...fields, librdkafka: e.fac, detail: e.message }, 'kafka client log'),
+  );
+  client.on('event.error', (e) =>
+    emit(`error:${e.code}`, 'warn', { ...fields, librdkafka_code: e.code, detail: e.message }, 'kafka client error'),
   );
 }
 
-/** The KafkaJS-compatible API's logger interface, writing into `log` with a limiter. */
-export function kafkaJsLogger(log: Logger, client: string, limiter = new LogRateLimiter()) {
-  const write = writer(log, client, limiter);
-  const extra = (e: unknown) => {
-    const x = (e ?? {}) as { fac?: string };
-    return { source: 'librdkafka', ...(x.fac ? { fac: x.fac } : {}) };
+/** The KafkaJS-compatible API's logger interface (admin client), writing through `emit`. */
+export function kafkaJsLogger(emit: RateLimitedLog, fields: Record<string, unknown> = {}) {
+  const write = (lvl: LogLevel) => (m: string, extra?: unknown) => {
+    const fac = (extra as { fac?: string } | undefined)?.fac;
+    emit(
+      `kjs:${lvl}:${fac ?? ''}:${m}`,
+      lvl,
+      { ...fields, ...(fac ? { librdkafka: fac } : {}), detail: m },
+      'kafka client log',
+    );
   };
   const logger = {
-    info: (m: string, e?: unknown) => write('info', m, extra(e)),
-    warn: (m: string, e?: unknown) => write('warn', m, extra(e)),
-    error: (m: string, e?: unknown) => write('error', m, extra(e)),
-    debug: (m: string, e?: unknown) => write('debug', m, extra(e)),
+    info: write('info'),
+    warn: write('warn'),
+    error: write('warn'),
+    debug: write('debug'),
     // Our logger's level decides; the binding's own level is ignored.
     setLogLevel: (_level: number) => {},
     namespace: () => logger,

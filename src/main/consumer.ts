@@ -4,7 +4,7 @@
  * partitions are committed before they go and never after.
  */
 import { CODES, KafkaConsumer, type LibrdKafkaError, type Message, type TopicPartition } from '../common/kafka.js';
-import { routeClientLogs } from '../common/kafka-logs.js';
+import { rateLimitedLog, routeClientLogs } from '../common/kafka-logs.js';
 import { kafkaSecurityConfig } from '../common/kafka-security.js';
 import type { Logger } from '../common/logger.js';
 import { tpKey as partitionKey } from './offsets.js';
@@ -67,7 +67,7 @@ export class RawConsumer {
       },
       { 'auto.offset.reset': opts.offsetReset },
     );
-    routeClientLogs(this.consumer, log, 'raw consumer');
+    routeClientLogs(this.consumer, rateLimitedLog(log), { client: 'raw consumer' });
   }
 
   private onRebalance(err: LibrdKafkaError, assignment: TopicPartition[]): void {

@@ -5,7 +5,7 @@
  * is counted and produced again, so a record is never marked done without its evidence.
  */
 import { type LibrdKafkaError, type MessageHeader, Producer } from '../common/kafka.js';
-import { routeClientLogs } from '../common/kafka-logs.js';
+import { rateLimitedLog, routeClientLogs } from '../common/kafka-logs.js';
 import { kafkaSecurityConfig } from '../common/kafka-security.js';
 import type { Logger } from '../common/logger.js';
 import type { EnforcerMetrics } from './metrics.js';
@@ -67,7 +67,7 @@ export class KafkaSender {
   ) {
     this.producer = new Producer(evidenceProducerConfig(brokers, deliveryTimeoutMs));
     this.producer.on('delivery-report', (err, report) => this.onDelivery(err, report.opaque as Pending, report.topic));
-    routeClientLogs(this.producer, log, 'evidence producer');
+    routeClientLogs(this.producer, rateLimitedLog(log), { client: 'evidence producer' });
   }
 
   async connect(timeoutMs = 30_000): Promise<void> {
