@@ -112,7 +112,7 @@ export class Enforcer {
     );
     this.sender = new KafkaSender(cfg.evidenceBrokers, cfg.deliveryTimeoutMs, this.metrics, log);
     this.emitter = new PartitionEmitter(this.sender);
-    this.pool = new GatePool(cfg.workers, 30_000, log);
+    this.pool = new GatePool(cfg.workers, cfg.recordBudgetMs, log);
     this.quarantine = cfg.quarantineUri
       ? new Quarantine(
           cfg.quarantineUri,
