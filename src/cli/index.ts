@@ -2,9 +2,18 @@
  * `signal-factory <command>`: the one entry point (INTERFACE.md). Each command lives in
  * its own module and is loaded lazily so `validate` never pays for Kafka or AWS imports.
  */
-const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> }> = {
-  'control-plane': { summary: 'run the Gateway Control Plane (REST)', load: () => import('./control-plane.js') },
-  enforcer: { summary: 'run the Policy Enforcer', load: () => import('./enforcer.js') },
+import { trapEarlySignals } from '../common/lifecycle.js';
+
+const COMMANDS: Record<
+  string,
+  { summary: string; service?: boolean; load: () => Promise<{ run(argv: string[]): Promise<number> }> }
+> = {
+  'control-plane': {
+    summary: 'run the Gateway Control Plane (REST)',
+    service: true,
+    load: () => import('./control-plane.js'),
+  },
+  enforcer: { summary: 'run the Policy Enforcer', service: true, load: () => import('./enforcer.js') },
   demo: { summary: 'the steel-thread demo (design section 12), end to end', load: () => import('./demo.js') },
   validate: { summary: 'run the gate pipeline over NDJSON records, no Kafka', load: () => import('./validate.js') },
   apply: { summary: 'policy-as-code: apply a file or directory through the API', load: () => import('./apply.js') },
@@ -28,6 +37,7 @@ export async function main(argv: string[]): Promise<void> {
     process.exitCode = 2;
     return;
   }
+  if (cmd.service) trapEarlySignals();
   try {
     const code = await (await cmd.load()).run(rest);
     if (code !== undefined) process.exitCode = code;
