@@ -5,9 +5,9 @@
  * versioned SharedArrayBuffer. Failures keep the last-known-good snapshot (design 11).
  */
 
-import { request } from 'undici';
+import { fetchSnapshot } from '../common/control-plane-api.js';
+import { mintDevToken } from '../common/dev-token.js';
 import type { Logger } from '../common/logger.js';
-import { mintDevToken } from '../control-plane/auth.js';
 import type { PolicySnapshot } from '../workers/protocol.js';
 import type { EnforcerMetrics } from './metrics.js';
 import { parseSchemaId, type SchemaRegistryCache } from './schema-registry.js';
@@ -77,21 +77,13 @@ export class PolicySnapshots {
   async refresh(): Promise<void> {
     try {
       const token = await this.bearer();
-      const res = await request(new URL('/v1/snapshot', this.opts.controlPlaneUrl), {
-        headers: {
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
-          ...(this.etag ? { 'if-none-match': this.etag } : {}),
-        },
-        headersTimeout: 5000,
-        bodyTimeout: 10_000,
-      });
-      if (res.statusCode === 304) {
-        await res.body.dump();
+      const res = await fetchSnapshot(this.opts.controlPlaneUrl, token, this.etag);
+      if (res.status === 304) {
         this.opts.metrics.cacheLookup(true);
-      } else if (res.statusCode === 200) {
-        this.cp = (await res.body.json()) as ControlPlaneSnapshot;
+      } else {
+        this.cp = res.body;
         this.opts.metrics.setDatasets(this.cp.policies);
-        this.etag = res.headers.etag as string | undefined;
+        this.etag = res.etag;
         this.haveControlPlane = true;
         this.dirty = true;
         this.opts.metrics.cacheLookup(false);
@@ -99,9 +91,6 @@ export class PolicySnapshots {
           { snapshot_version: this.cp.version, policies: this.cp.policies.length },
           'policy snapshot loaded',
         );
-      } else {
-        const body = await res.body.text();
-        throw new Error(`control plane answered ${res.statusCode}: ${body.slice(0, 200)}`);
       }
       this.lastConfirmedAt = Date.now();
       this.degraded = null;
