@@ -10,6 +10,7 @@ import { basename, extname } from 'node:path';
 import Schema from 'typebox/schema';
 import { ConfigError } from '../common/config.js';
 import { readDocuments, readSpec } from '../common/documents.js';
+import { describeSchemaErrors } from '../common/schema-errors.js';
 import { ApiError } from '../control-plane/errors.js';
 import { checkContract, checkPolicy } from '../control-plane/validation.js';
 import { DataContractInput } from '../models/contract.js';
@@ -43,12 +44,7 @@ const WOULD: Record<string, string> = { QUARANTINED: 'WOULD_QUARANTINE', REPUBLI
 
 function checkModel(validator: ReturnType<typeof Schema.Compile>, value: unknown, what: string): void {
   if (validator.Check(value)) return;
-  const [, errors] = validator.Errors(value);
-  const first = errors.slice(0, 3).map((e) => {
-    const allowed = (e.params as { allowedValues?: unknown[] }).allowedValues;
-    return `${e.instancePath || '/'} ${e.message}${allowed ? ` (${allowed.join(', ')})` : ''}`;
-  });
-  throw new ConfigError(`${what} is invalid: ${first.join('; ')}`);
+  throw new ConfigError(`${what} is invalid: ${describeSchemaErrors(validator.Errors(value)[1])}`);
 }
 
 /** The control plane's own 422 checks, so validate refuses what a PUT would refuse. */

@@ -11,6 +11,7 @@ import Type, { type TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { type ApiResponse, ControlPlaneHttpError, callApi, getIfExists } from '../common/control-plane-api.js';
 import { DocumentError, readDocuments } from '../common/documents.js';
+import { describeSchemaErrors } from '../common/schema-errors.js';
 import {
   DataContractInput,
   DatasetOpsToggles,
@@ -75,8 +76,7 @@ export function toDesired(doc: unknown, source: string): Desired {
   const which = kind === 'Ops' ? (spec.dataset_urn === undefined ? 'GlobalOps' : 'DatasetOps') : kind;
   const check = checkers[which];
   if (!check.Check(spec)) {
-    const e = check.Errors(spec)[0];
-    throw new DocumentError(`${source}: ${kind} spec invalid at "${e?.instancePath || '/'}": ${e?.message}`);
+    throw new DocumentError(`${source}: ${kind} spec invalid: ${describeSchemaErrors(check.Errors(spec))}`);
   }
   switch (which) {
     case 'Contract':

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import avro from 'avsc';
 import { Format } from 'typebox/format';
 import Schema, { Meta } from 'typebox/schema';
+import { describeSchemaErrors } from '../common/schema-errors.js';
 import { installFastFormats } from './gates/formats.js';
 import type { RegistrySchema } from './protocol.js';
 
@@ -49,16 +50,7 @@ function metaProblem(doc: Record<string, unknown>): string | undefined {
   // biome-ignore lint/suspicious/noExplicitAny: TypeBox's meta-schema objects are XSchema documents.
   metaCheck ??= Schema.Compile(Meta['http://json-schema.org/draft-07/schema#'] as any);
   if (metaCheck.Check(doc)) return undefined;
-  const [, errors] = metaCheck.Errors(doc);
-  // The first complaint per location, up to three; an enum's complaint lists the allowed values.
-  const byPath = new Map<string, string>();
-  for (const e of errors) {
-    const path = e.instancePath || '/';
-    if (byPath.has(path) || e.keyword === 'anyOf') continue;
-    const allowed = (e.params as { allowedValues?: unknown[] }).allowedValues;
-    byPath.set(path, `${path} ${e.message}${allowed ? ` (${allowed.join(', ')})` : ''}`);
-  }
-  return [...byPath.values()].slice(0, 3).join('; ') || 'does not match the JSON Schema meta-schema';
+  return describeSchemaErrors(metaCheck.Errors(doc)[1]);
 }
 
 /** Sorted-key JSON: the canonical form fingerprints are computed from. */

@@ -26,7 +26,10 @@ test('documents map to API paths and bodies', () => {
   );
   assert.equal(toDesired({ kind: 'Ops', spec: { safe_mode: true } }, 'f').path, '/v1/ops/global');
   assert.throws(() => toDesired({ kind: 'Nope', spec: {} }, 'f'), DocumentError);
-  assert.throws(() => toDesired({ kind: 'Policy', spec: { ...policy, tier: 'X' } }, 'f'), /spec invalid at "\/tier"/);
+  assert.throws(
+    () => toDesired({ kind: 'Policy', spec: { ...policy, tier: 'X' } }, 'f'),
+    /Policy spec invalid: \/tier must be one of TIER_1, TIER_2, TIER_3/,
+  );
 });
 
 test('diff lines and decisions', () => {
