@@ -64,7 +64,7 @@ test('--help on each command prints its options; help <command> does the same', 
 });
 
 test('every usage or configuration error: exit 2, one shape, a useful message', () => {
-  const cases: Array<[string[], RegExp, Record<string, string>?]> = [
+  const cases: Array<[string[], RegExp, Record<string, string | undefined>?]> = [
     [[], /^signal-factory: \[USAGE\] a command is required\n/],
     [['valdate'], /^signal-factory: \[USAGE\] unknown command "valdate"; did you mean "validate"\?\n/],
     [['--bogus'], /^signal-factory: \[USAGE\] unknown option --bogus\n/],
@@ -97,6 +97,21 @@ test('every usage or configuration error: exit 2, one shape, a useful message', 
     [
       ['validate', '--policy', 'missing.yaml'],
       /^signal-factory validate: \[CONFIG_INVALID\] cannot read missing.yaml: /,
+    ],
+    [
+      ['enforcer'],
+      /^signal-factory enforcer: \[CONFIG_INVALID\] SF_ENFORCER_TOPICS is required/,
+      { SF_ENFORCER_TOPICS: undefined },
+    ],
+    [
+      ['control-plane'],
+      /^signal-factory control-plane: \[CONFIG_INVALID\] SF_SCHEMA_CHECK must be glue or off, got "x"\n/,
+      { SF_SCHEMA_CHECK: 'x' },
+    ],
+    [
+      ['demo'],
+      /^signal-factory demo: \[CONFIG_INVALID\] SF_AUTH_JWT_SECRET is not set/,
+      { SF_AUTH_JWT_SECRET: undefined },
     ],
     [['control-plane', 'token', '--bogus'], /^signal-factory control-plane: \[USAGE\] unknown option --bogus\n/],
     [['control-plane', 'token'], /^signal-factory control-plane: \[USAGE\] token needs --sub <principal>\n/],
