@@ -34,8 +34,6 @@ export interface RawResponse {
   etag: string | undefined;
   headers: Record<string, string | string[] | undefined>;
   body: unknown;
-  /** True when the body is our error envelope. */
-  envelope: boolean;
 }
 
 export interface ApiResponse<T> {
@@ -53,8 +51,10 @@ function isEnvelope(v: unknown): v is ErrorEnvelope {
   return typeof e?.code === 'string' && typeof e.message === 'string';
 }
 
-function bearer(token: string | undefined): Record<string, string> {
-  return token ? { authorization: `Bearer ${token}` } : {};
+export interface CallOptions {
+  headers?: Record<string, string>;
+  /** Milliseconds to wait for the answer's headers [10000]. */
+  headersTimeout?: number;
 }
 
 /** One call; never throws for an HTTP status (only for no answer at all: UNREACHABLE). */
@@ -64,39 +64,38 @@ export async function rawCall(
   method: Method,
   path: string,
   body?: unknown,
-  headers: Record<string, string> = {},
+  opts: CallOptions = {},
 ): Promise<RawResponse> {
   let res: Awaited<ReturnType<typeof request>>;
   try {
     res = await request(new URL(path, base), {
       method,
       headers: {
-        ...bearer(token),
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        ...headers,
+        ...opts.headers,
       },
       body: body === undefined ? undefined : JSON.stringify(body),
-      headersTimeout: 10_000,
+      headersTimeout: opts.headersTimeout ?? 10_000,
       bodyTimeout: 10_000,
     });
   } catch (err) {
     throw new ControlPlaneHttpError(0, 'UNREACHABLE', `cannot reach ${base}: ${(err as Error).message}`);
   }
   const text = await res.body.text();
-  let parsed: unknown = text;
-  if (String(res.headers['content-type'] ?? '').includes('json') && text !== '') {
+  let parsed: unknown = text === '' ? undefined : text;
+  if (text !== '' && String(res.headers['content-type'] ?? '').includes('json')) {
     try {
       parsed = JSON.parse(text);
     } catch {
       // keep the text: the caller decides whether a non-JSON answer is a failure
     }
-  } else if (text === '') parsed = undefined;
+  }
   return {
     status: res.statusCode,
     etag: res.headers.etag === undefined ? undefined : String(res.headers.etag),
     headers: res.headers,
     body: parsed,
-    envelope: isEnvelope(parsed),
   };
 }
 
@@ -121,9 +120,13 @@ export async function callApi<T>(
   method: Method,
   path: string,
   body?: unknown,
-  headers: Record<string, string> = {},
+  opts: CallOptions = {},
 ): Promise<ApiResponse<T>> {
-  const r = await rawCall(base, token, method, path, body, headers);
+  return callApiResult<T>(base, await rawCall(base, token, method, path, body, opts));
+}
+
+/** A 2xx with a JSON body, or the ControlPlaneHttpError the answer stands for. */
+function callApiResult<T>(base: string, r: RawResponse): ApiResponse<T> {
   if (r.status < 200 || r.status > 299) throw failureOf(base, r);
   if (typeof r.body === 'string') {
     throw new ControlPlaneHttpError(
@@ -155,31 +158,13 @@ export async function getIfExists<T>(
 
 export type SnapshotResult = { status: 304 } | { status: 200; etag: string; body: PolicySnapshot };
 
-/** GET /v1/snapshot; pass the last ETag to get a cheap 304 while nothing changed. */
+/** GET /v1/snapshot (the change feed); pass the last ETag to get a cheap 304 while nothing changed. */
 export async function fetchSnapshot(url: string, token: string | undefined, etag?: string): Promise<SnapshotResult> {
-  let res: Awaited<ReturnType<typeof request>>;
-  try {
-    res = await request(new URL('/v1/snapshot', url), {
-      headers: { ...bearer(token), ...(etag ? { 'if-none-match': etag } : {}) },
-      headersTimeout: 5000,
-      bodyTimeout: 10_000,
-    });
-  } catch (err) {
-    throw new ControlPlaneHttpError(0, 'UNREACHABLE', `cannot reach ${url}: ${(err as Error).message}`);
-  }
-  if (res.statusCode === 304) {
-    await res.body.dump();
-    return { status: 304 };
-  }
-  if (res.statusCode !== 200) {
-    const text = await res.body.text();
-    let body: unknown = text;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      // not JSON: failureOf reports the text
-    }
-    throw failureOf(url, { status: res.statusCode, etag: undefined, headers: res.headers, body, envelope: false });
-  }
-  return { status: 200, etag: String(res.headers.etag), body: (await res.body.json()) as PolicySnapshot };
+  const r = await rawCall(url, token, 'GET', '/v1/snapshot', undefined, {
+    headers: etag ? { 'if-none-match': etag } : {},
+    headersTimeout: 5000,
+  });
+  if (r.status === 304) return { status: 304 };
+  const res = await callApiResult<PolicySnapshot>(url, r);
+  return { status: 200, etag: String(res.etag), body: res.body };
 }

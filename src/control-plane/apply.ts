@@ -223,7 +223,7 @@ export async function applyOne(
 ): Promise<ApiResponse<Record<string, unknown> | undefined>> {
   const headers: Record<string, string> = p.etag ? { 'if-match': p.etag } : { 'if-match': '"0"' };
   const path = dryRun ? `${p.desired.path}?dry_run=true` : p.desired.path;
-  return callApi(base, token, 'PUT', path, p.desired.body, headers);
+  return callApi(base, token, 'PUT', path, p.desired.body, { headers });
 }
 
 /** What a dry run learned about one change. */
