@@ -236,16 +236,14 @@ export async function run(argv: string[]): Promise<number> {
   return summary.fail > 0 ? 1 : 0;
 }
 
-/**
- * The enforcement segment is the evidence's last (`,"enforcement":{..."action":"X"}}`): rewrite
- * a past-tense action to what would happen, since validate does nothing.
- */
+/** Rewrites a past-tense `enforcement.action` to what would happen: validate does nothing. */
 function wouldAction(evidence: string): string {
-  for (const [done, would] of Object.entries(WOULD)) {
-    const tail = `"action":"${done}"}}`;
-    if (evidence.endsWith(tail)) return `${evidence.slice(0, -tail.length)}"action":"${would}"}}`;
-  }
-  return evidence;
+  const at = evidence.lastIndexOf('"enforcement":{');
+  if (at < 0) return evidence;
+  const tail = evidence
+    .slice(at)
+    .replace(/"action":"(QUARANTINED|REPUBLISHED)"/, (_m, done: string) => `"action":"${WOULD[done]}"`);
+  return evidence.slice(0, at) + tail;
 }
 
 /** Records, PASS, FAIL and the most frequent reason codes, for the line on stderr. */
