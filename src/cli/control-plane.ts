@@ -17,7 +17,8 @@ Runs the Gateway Control Plane REST API (docs/api.md). Options and their variabl
   SF_POLICY_STORE   sqlite:<path> [sqlite:.data/control-plane.db] or dynamodb:<table-prefix>
   SF_AUTH_JWKS_URL, SF_AUTH_ISSUER, SF_AUTH_AUDIENCE   production token verification
   SF_AUTH_JWT_SECRET                                   development HS256 secret
-  SF_EVIDENCE_INDEX on|off [on], SF_SCHEMA_CHECK glue|off [glue]; see docs/api.md for all.
+  SF_EVIDENCE_INDEX auto|on|off [auto: on when SF_KAFKA_BROKERS is set]
+  SF_SCHEMA_CHECK auto|glue|off [auto: glue when SF_GLUE_REGISTRY or SF_AWS_ENDPOINT is set]; see docs/api.md for all.
 
 'token' prints an HS256 token signed with SF_AUTH_JWT_SECRET (development only).
 `;

@@ -9,15 +9,19 @@ import swagger from '@fastify/swagger';
 import { registerAjvFormats, type TypeBoxTypeProvider, TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyReply, type RawServerDefault } from 'fastify';
 import type { Registry } from 'prom-client';
+import Type from 'typebox';
 import { Compile } from 'typebox/compile';
 import type { Logger } from '../common/logger.js';
 import type { Authenticator } from './auth.js';
 import { ApiError, StoreError, VersionConflictError } from './errors.js';
 import type { EvidenceIndex } from './evidence/index-store.js';
+import { disabledStatus, type IndexStatus } from './evidence/status.js';
 import { type App, errorResponses, setPrincipal } from './http.js';
-import { installMetrics } from './metrics.js';
+import { KnownPaths } from './methods.js';
+import { installIndexMetrics, installMetrics } from './metrics.js';
 import { contractRoutes } from './routes/contracts.js';
 import { datasetRoutes } from './routes/datasets.js';
+import { evidenceRoutes } from './routes/evidence.js';
 import { feedRoutes } from './routes/feeds.js';
 import { opsRoutes } from './routes/ops.js';
 import { systemRoutes } from './routes/system.js';
@@ -29,8 +33,10 @@ export interface AppDeps {
   store: ControlPlaneStore;
   auth: Authenticator;
   schemas: SchemaRegistry;
-  /** Absent when SF_EVIDENCE_INDEX=off: GET /v1/evidence answers 503 EVIDENCE_INDEX_DISABLED. */
+  /** Absent when the index is off: GET /v1/evidence answers 503 EVIDENCE_INDEX_DISABLED. */
   evidence?: EvidenceIndex;
+  /** The index consumer's state (EvidenceIndexer.status); without it an index counts as live. */
+  evidenceStatus?: () => IndexStatus;
   logger?: Logger;
   registry?: Registry;
   bodyLimit?: number;
@@ -48,18 +54,50 @@ interface ValidationIssue {
   instancePath?: string;
   keyword?: string;
   message?: string;
-  params?: { requiredProperties?: string[]; additionalProperties?: string[] };
+  params?: {
+    requiredProperties?: string[];
+    additionalProperties?: string[];
+    allowedValue?: unknown;
+    allowedValues?: unknown[];
+  };
 }
 
-/** One entry per failing path, e.g. `/body/owners`, so clients can point at the field. */
+interface ValidationDetail {
+  path: string;
+  keyword?: string;
+  message?: string;
+  allowed?: unknown[];
+}
+
+const oneOf = (allowed: unknown[]) => `must be one of: ${allowed.map((a) => String(a)).join(', ')}`;
+
+/**
+ * One entry per failing path, e.g. `/body/owners`, so clients can point at the field. An enum (or a
+ * union of literals) names its allowed values in the message and in `allowed`.
+ */
 export function validationDetails(context: string, issues: ValidationIssue[]) {
-  const out: { path: string; keyword?: string; message?: string }[] = [];
+  const out: ValidationDetail[] = [];
+  const literals = new Map<string, unknown[]>();
   for (const v of issues) {
     const base = `/${context}${v.instancePath ?? ''}`;
     const named = v.params?.requiredProperties ?? v.params?.additionalProperties;
+    if (v.keyword === 'const' && v.params && 'allowedValue' in v.params) {
+      literals.set(base, [...(literals.get(base) ?? []), v.params.allowedValue]);
+    }
     if (named && named.length > 0)
       for (const n of named) out.push({ path: `${base}/${n}`, keyword: v.keyword, message: v.message });
+    else if (v.keyword === 'enum' && v.params?.allowedValues)
+      out.push({
+        path: base,
+        keyword: v.keyword,
+        message: oneOf(v.params.allowedValues),
+        allowed: v.params.allowedValues,
+      });
     else if (v.keyword !== 'boolean') out.push({ path: base, keyword: v.keyword, message: v.message });
+  }
+  for (const d of out) {
+    const allowed = d.keyword === 'anyOf' ? literals.get(d.path) : undefined;
+    if (allowed) Object.assign(d, { message: oneOf(allowed), allowed });
   }
   // A union reports every branch (const, const, ..., anyOf): keep one entry per path.
   const unions = new Set(out.filter((d) => d.keyword === 'anyOf').map((d) => d.path));
@@ -110,12 +148,24 @@ const boundedBodyValidator: typeof TypeBoxValidatorCompiler = (route) => {
   };
 };
 
-export function toApiError(err: unknown): ApiError {
+/** @param queryParams the operation's query parameters, named when an unknown one is refused */
+export function toApiError(err: unknown, queryParams: string[] = []): ApiError {
   if (err instanceof ApiError) return err;
   const e = err as FastifyError & { validation?: ValidationIssue[] };
   if (e.validation) {
     const context = e.validationContext ?? 'body';
-    return new ApiError('VALIDATION_FAILED', `request ${context} is invalid`, validationDetails(context, e.validation));
+    const details = validationDetails(context, e.validation);
+    const unknown = details.filter((d) => d.keyword === 'additionalProperties').map((d) => d.path.split('/').pop());
+    if (context === 'querystring' && unknown.length > 0) {
+      const known =
+        queryParams.length > 0 ? `; this operation takes: ${queryParams.join(', ')}` : '; this operation takes none';
+      return new ApiError(
+        'UNKNOWN_QUERY_PARAMETER',
+        `unknown query parameter(s): ${unknown.join(', ')}${known}`,
+        details,
+      );
+    }
+    return new ApiError('VALIDATION_FAILED', `request ${context} is invalid`, details);
   }
   if (err instanceof VersionConflictError) return new ApiError('PRECONDITION_FAILED', e.message);
   if (err instanceof StoreError) return new ApiError('STORE_FAILURE', 'the policy store failed');
@@ -149,6 +199,15 @@ export function clientErrorHandler(err: Error & { code?: string }, socket: Socke
   );
 }
 
+const untracked = (): IndexStatus => ({
+  state: 'live',
+  lag: null,
+  last_error: null,
+  attempts: 0,
+  ever_connected: true,
+  since: new Date(0).toISOString(),
+});
+
 export async function buildApp(deps: AppDeps): Promise<App> {
   registerAjvFormats();
   const app = Fastify<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger>({
@@ -165,9 +224,17 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     clientErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>();
   // The parser can answer 431 to any request (clientErrorHandler): every documented operation says so.
+  // Under /v1 a query parameter the route does not declare is refused (400), never silently ignored.
+  const known = new KnownPaths();
   app.addHook('onRoute', (route) => {
+    known.add(route.method, route.url);
     const response = route.schema?.response as Record<number, unknown> | undefined;
     if (response && !(431 in response)) Object.assign(response, errorResponses(431));
+    if (!route.url.startsWith('/v1/') || !route.schema) return;
+    route.schema.querystring ??= Type.Object({}, { additionalProperties: false });
+    const qs = route.schema.querystring as { additionalProperties?: boolean };
+    qs.additionalProperties ??= false;
+    if (response && !(400 in response)) Object.assign(response, errorResponses(400));
   });
   // fastify parses text/plain by default: such a body reached validation and answered 400, where
   // docs/errors.md promises 415 for anything but application/json.
@@ -190,15 +257,32 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
 
   app.setErrorHandler((err, req, reply) => {
-    const api = toApiError(err);
+    const qs = req.routeOptions.schema?.querystring as { properties?: Record<string, unknown> } | undefined;
+    const api = toApiError(err, Object.keys(qs?.properties ?? {}));
     if (api.status >= 500) req.log.error({ err, code: api.code }, 'request failed');
     return reply.code(api.status).send(api.toBody());
   });
-  app.setNotFoundHandler((req, reply) =>
-    reply.code(404).send(new ApiError('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`).toBody()),
-  );
+  app.setNotFoundHandler((req, reply) => {
+    const path = req.url.split('?')[0];
+    const allow = known.allowed(path);
+    if (allow.length > 0) {
+      return reply
+        .code(405)
+        .header('allow', allow.join(', '))
+        .send(
+          new ApiError(
+            'METHOD_NOT_ALLOWED',
+            `${req.method} is not allowed on ${path}; allowed: ${allow.join(', ')}`,
+          ).toBody(),
+        );
+    }
+    return reply.code(404).send(new ApiError('NOT_FOUND', `no route ${req.method} ${path}`).toBody());
+  });
 
   const registry = installMetrics(app, deps.registry);
+  const evidenceStatus =
+    deps.evidenceStatus ?? (deps.evidence ? untracked : () => disabledStatus('SF_EVIDENCE_INDEX=off'));
+  installIndexMetrics(registry, evidenceStatus);
   app.addHook('onRequest', async (req) => {
     if (req.url.startsWith('/v1/')) setPrincipal(req, await deps.auth.verify(req.headers.authorization));
   });
@@ -207,8 +291,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   datasetRoutes(app, deps.store, deps.schemas);
   contractRoutes(app, deps.store);
   opsRoutes(app, deps.store);
-  feedRoutes(app, deps.store, feed, deps.evidence);
-  systemRoutes(app, deps.store, registry);
+  feedRoutes(app, deps.store, feed);
+  evidenceRoutes(app, deps.evidence, evidenceStatus);
+  systemRoutes(app, deps.store, registry, evidenceStatus);
   await app.ready();
   return app;
 }

@@ -20,7 +20,7 @@ import {
   DatasetUrn,
   GlobalOpsToggles,
 } from '../models/index.js';
-import { canonicalJson } from './validation.js';
+import { canonicalJson, SERVER_FIELDS } from './validation.js';
 
 export const KINDS = ['Contract', 'Policy', 'Resolution', 'Ops'] as const;
 export type Kind = (typeof KINDS)[number];
@@ -160,14 +160,15 @@ export function loadDesired(target: string, onSkip: (file: string, why: string) 
   return out.sort((a, b) => KINDS.indexOf(a.kind) - KINDS.indexOf(b.kind));
 }
 
-const SERVER_FIELDS = new Set(['version', 'updated_at', 'updated_by', 'created_at', 'created_by', 'dataset_urn']);
+/** Not diffed unless the document sets them: the server's fields, and the urn that the path carries. */
+const NOT_DIFFED = new Set([...SERVER_FIELDS, 'dataset_urn']);
 
 /** Top-level field differences, as lines for the printed diff. */
 export function diffLines(current: Record<string, unknown> | undefined, desired: Record<string, unknown>): string[] {
   const lines: string[] = [];
   const cur = current ?? {};
   const keys = [...new Set([...Object.keys(cur), ...Object.keys(desired)])]
-    .filter((k) => !SERVER_FIELDS.has(k) || k in desired)
+    .filter((k) => !NOT_DIFFED.has(k) || k in desired)
     .sort();
   for (const k of keys) {
     const a = cur[k];

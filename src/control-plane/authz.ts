@@ -43,6 +43,13 @@ export function canCreateContract(p: Principal): Decision {
   return isAdmin(p) || p.teams.length > 0 ? allow : deny(`${p.sub} has no team`);
 }
 
+/** Deprecation affects every future user of a contract: its creator or an admin decides. */
+export function canDeprecateContract(p: Principal, createdBy: string): Decision {
+  return isAdmin(p) || p.sub === createdBy
+    ? allow
+    : deny(`only ${createdBy} (who created it) or an admin may deprecate it`);
+}
+
 export function canManageGlobal(p: Principal): Decision {
   return isAdmin(p) ? allow : deny('global ops toggles need the admin role');
 }

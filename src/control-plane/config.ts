@@ -10,8 +10,12 @@ export interface ControlPlaneConfig extends CommonConfig {
   policyStore: string;
   createTables: boolean;
   schemaCheck: 'glue' | 'off';
+  /** Why the schema check is on or off (logged at start). */
+  schemaCheckReason: string;
   auth: AuthConfig;
   evidenceIndex: boolean;
+  /** Why the evidence index runs or not (logged at start, shown as its state when disabled). */
+  evidenceIndexReason: string;
   evidenceIndexPath: string;
   evidenceIndexGroupId: string;
   evidenceIndexMaxRows: number;
@@ -23,20 +27,55 @@ function onOff(name: string, fallback: boolean): boolean {
   return v === 'on';
 }
 
-export function controlPlaneConfig(): ControlPlaneConfig {
-  const schemaCheck = env.str('SF_SCHEMA_CHECK', 'glue');
-  if (schemaCheck !== 'glue' && schemaCheck !== 'off') {
-    throw new ConfigError(`SF_SCHEMA_CHECK must be glue or off, got "${schemaCheck}"`);
+const isSet = (name: string) => (process.env[name] ?? '') !== '';
+
+/**
+ * SF_SCHEMA_CHECK=auto (default): check schema ids against Glue only when a registry is configured
+ * explicitly (SF_GLUE_REGISTRY or SF_AWS_ENDPOINT set), so a laptop with no AWS accepts policies.
+ */
+function schemaCheck(): { schemaCheck: 'glue' | 'off'; schemaCheckReason: string } {
+  const v = env.str('SF_SCHEMA_CHECK', 'auto');
+  if (v !== 'auto' && v !== 'glue' && v !== 'off') {
+    throw new ConfigError(`SF_SCHEMA_CHECK must be auto, glue or off, got "${v}"`);
   }
+  if (v !== 'auto') return { schemaCheck: v, schemaCheckReason: `SF_SCHEMA_CHECK=${v}` };
+  return isSet('SF_GLUE_REGISTRY') || isSet('SF_AWS_ENDPOINT')
+    ? { schemaCheck: 'glue', schemaCheckReason: 'SF_SCHEMA_CHECK=auto and a Glue registry is configured' }
+    : {
+        schemaCheck: 'off',
+        schemaCheckReason:
+          'SF_SCHEMA_CHECK=auto and neither SF_GLUE_REGISTRY nor SF_AWS_ENDPOINT is set: schema ids are not checked',
+      };
+}
+
+/**
+ * SF_EVIDENCE_INDEX=auto (default): run the index consumer only when SF_KAFKA_BROKERS names the
+ * brokers; `on` runs it against the default (127.0.0.1:9092) too. Never joins a broker by accident.
+ */
+function evidenceIndex(): { evidenceIndex: boolean; evidenceIndexReason: string } {
+  const v = env.str('SF_EVIDENCE_INDEX', 'auto');
+  if (v !== 'auto' && v !== 'on' && v !== 'off') {
+    throw new ConfigError(`SF_EVIDENCE_INDEX must be auto, on or off, got "${v}"`);
+  }
+  if (v === 'off') return { evidenceIndex: false, evidenceIndexReason: 'SF_EVIDENCE_INDEX=off' };
+  if (v === 'on' || isSet('SF_KAFKA_BROKERS'))
+    return { evidenceIndex: true, evidenceIndexReason: `SF_EVIDENCE_INDEX=${v}` };
+  return {
+    evidenceIndex: false,
+    evidenceIndexReason: 'SF_KAFKA_BROKERS is not set: set it (or SF_EVIDENCE_INDEX=on) to run the evidence index',
+  };
+}
+
+export function controlPlaneConfig(): ControlPlaneConfig {
   return {
     ...commonConfig(),
+    ...schemaCheck(),
+    ...evidenceIndex(),
     port: env.int('SF_HTTP_PORT', 8080),
     host: env.str('SF_HTTP_HOST', '0.0.0.0'),
     policyStore: env.str('SF_POLICY_STORE', DEFAULT_POLICY_STORE),
     createTables: onOff('SF_POLICY_STORE_CREATE_TABLES', false),
-    schemaCheck,
     auth: authConfigFromEnv(),
-    evidenceIndex: onOff('SF_EVIDENCE_INDEX', true),
     evidenceIndexPath: env.str('SF_EVIDENCE_INDEX_PATH', '.data/evidence-index.db'),
     // Each replica keeps its own embedded index, so each needs every partition: one group per host.
     evidenceIndexGroupId: env.str('SF_EVIDENCE_INDEX_GROUP_ID', `signal-factory-control-plane-${hostname()}`),

@@ -44,6 +44,7 @@ const DESCRIPTIONS: Record<number, string> = {
   401: 'Missing or invalid bearer token',
   403: 'The principal may not manage this resource',
   404: 'Not found',
+  405: 'Method not allowed on this path (the Allow header lists the methods)',
   409: 'Conflict',
   412: 'If-Match does not match the current version',
   408: 'The request did not arrive in time',
@@ -66,3 +67,6 @@ export function errorResponses(...statuses: number[]): Record<number, unknown> {
 }
 
 export const BEARER = [{ bearer: [] }];
+
+/** The OpenAPI entry of a 204 answer (no body). */
+export const NO_CONTENT = { 204: { description: 'Deleted (no body)', type: 'null' } };

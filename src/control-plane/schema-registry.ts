@@ -38,9 +38,12 @@ export class GlueSchemaRegistry implements SchemaRegistry {
       return true;
     } catch (err) {
       if (err instanceof EntityNotFoundException) return false;
-      throw new ApiError('SCHEMA_REGISTRY_UNAVAILABLE', `Glue registry ${this.registryName} did not answer`, {
-        cause: (err as Error).name,
-      });
+      throw new ApiError(
+        'SCHEMA_REGISTRY_UNAVAILABLE',
+        `Glue registry ${this.registryName} did not answer (${(err as Error).name}): check AWS credentials and ` +
+          'SF_AWS_ENDPOINT, or set SF_SCHEMA_CHECK=off on the control plane to accept schema ids unchecked',
+        { cause: (err as Error).name, switch: 'SF_SCHEMA_CHECK' },
+      );
     }
   }
 }

@@ -3,7 +3,14 @@
  * models themselves come from src/models, the single source of truth.
  */
 import Type, { type Static, type TSchema } from 'typebox';
-import { ContractId, DatasetOpsToggles, DatasetUrn, GlobalOpsToggles, ResolutionRule } from '../models/index.js';
+import {
+  ContractId,
+  DataContract,
+  DatasetOpsToggles,
+  DatasetUrn,
+  GlobalOpsToggles,
+  ResolutionRule,
+} from '../models/index.js';
 
 const Meta = {
   version: Type.Integer({ minimum: 0, description: 'Server-managed; increments on every change (0: never set)' }),
@@ -24,6 +31,20 @@ export type StoredDatasetOps = Static<typeof StoredDatasetOps>;
 export const StoredGlobalOps = Type.Object({ ...GlobalOpsToggles.properties, ...Meta });
 export type StoredGlobalOps = Static<typeof StoredGlobalOps>;
 
+/** Deprecation of a contract: content stays immutable; no policy may newly reference it. */
+export const Deprecation = {
+  deprecated_at: Type.Optional(Type.String({ format: 'date-time' })),
+  deprecated_by: Type.Optional(Type.String()),
+  deprecation_reason: Type.Optional(Type.String()),
+};
+export const DEPRECATION_FIELDS = Object.keys(Deprecation);
+
+export const ContractView = Type.Object(
+  { ...DataContract.properties, ...Deprecation },
+  { additionalProperties: false },
+);
+export type ContractView = Static<typeof ContractView>;
+
 export const AuditAction = Type.Union([
   Type.Literal('policy.create'),
   Type.Literal('policy.update'),
@@ -31,6 +52,11 @@ export const AuditAction = Type.Union([
   Type.Literal('contract.create'),
   Type.Literal('ops.dataset.put'),
   Type.Literal('ops.global.put'),
+  Type.Literal('policy.delete'),
+  Type.Literal('resolution.delete'),
+  Type.Literal('ops.dataset.delete'),
+  Type.Literal('ops.global.delete'),
+  Type.Literal('contract.deprecate'),
 ]);
 export type AuditAction = Static<typeof AuditAction>;
 
@@ -41,7 +67,7 @@ export const AuditEntry = Type.Object({
   action: AuditAction,
   target: Type.String({ description: 'dataset_urn, contract_id or "global"' }),
   before_version: Type.Union([Type.Integer(), Type.Null()]),
-  after_version: Type.Integer(),
+  after_version: Type.Union([Type.Integer(), Type.Null()], { description: 'null when the change deleted it' }),
 });
 export type AuditEntry = Static<typeof AuditEntry>;
 

@@ -4,8 +4,9 @@ import { createLogger } from '../common/logger.js';
 import { buildApp } from './app.js';
 import { createAuthenticator } from './auth.js';
 import type { ControlPlaneConfig } from './config.js';
-import { type EvidenceConsumer, startEvidenceConsumer } from './evidence/consumer.js';
+import { EvidenceIndexer } from './evidence/consumer.js';
 import { SqliteEvidenceIndex } from './evidence/index-store.js';
+import { disabledStatus } from './evidence/status.js';
 import { GlueSchemaRegistry, noSchemaCheck } from './schema-registry.js';
 import { openStore } from './store/index.js';
 
@@ -23,32 +24,38 @@ export async function startControlPlane(cfg: ControlPlaneConfig): Promise<Runnin
   const evidence = cfg.evidenceIndex
     ? new SqliteEvidenceIndex(cfg.evidenceIndexPath, cfg.evidenceIndexMaxRows)
     : undefined;
-  const app = await buildApp({ store, auth, schemas, evidence, logger });
-  // The API serves without the index consumer: a broker outage must not take policies down.
-  const consumer: Promise<EvidenceConsumer | undefined> = evidence
-    ? startEvidenceConsumer({
+  const indexer = evidence
+    ? new EvidenceIndexer({
         brokers: cfg.brokers,
         topic: cfg.evidenceTopic,
         groupId: cfg.evidenceIndexGroupId,
         index: evidence,
         logger,
-      }).catch((err) => {
-        logger.error({ err }, 'evidence index consumer failed to start');
-        return undefined;
       })
-    : Promise.resolve(undefined);
+    : undefined;
+  const evidenceStatus = indexer ? () => indexer.status() : () => disabledStatus(cfg.evidenceIndexReason);
+  const app = await buildApp({ store, auth, schemas, evidence, evidenceStatus, logger });
   const url = await app.listen({ port: cfg.port, host: cfg.host });
-  logger.info({ url, store: store.kind, auth: auth.mode, evidenceIndex: cfg.evidenceIndex }, 'control plane listening');
+  // The API serves without the index consumer: a broker outage must not take policies down.
+  indexer?.start();
+  logger.info(
+    {
+      url,
+      store: store.kind,
+      auth: auth.mode,
+      schemaCheck: cfg.schemaCheck,
+      evidenceIndex: cfg.evidenceIndex,
+      ...(cfg.evidenceIndex ? { brokers: cfg.brokers, evidenceTopic: cfg.evidenceTopic } : {}),
+    },
+    'control plane listening',
+  );
+  logger.info({ schemaCheck: cfg.schemaCheck, reason: cfg.schemaCheckReason }, 'schema id check');
+  if (!indexer) logger.info({ reason: cfg.evidenceIndexReason }, 'evidence index disabled');
   return {
     url,
     async close() {
       await app.close();
-      // A consumer still connecting to an unreachable broker must not hold shutdown hostage.
-      const c = await Promise.race([
-        consumer,
-        new Promise<undefined>((r) => setTimeout(() => r(undefined), 5000).unref()),
-      ]);
-      await c?.stop().catch((err) => logger.warn({ err }, 'evidence consumer stop failed'));
+      await indexer?.stop();
       evidence?.close();
       await store.close();
     },

@@ -10,7 +10,7 @@ import type {
   GlobalOpsToggles,
   PolicySnapshot,
 } from '../models/index.js';
-import type { StoredDatasetOps, StoredGlobalOps, StoredResolution } from './schemas.js';
+import { DEPRECATION_FIELDS, type StoredDatasetOps, type StoredGlobalOps, type StoredResolution } from './schemas.js';
 import type { ControlPlaneStore } from './store/types.js';
 
 export const GLOBAL_OPS_KEY = 'global';
@@ -21,8 +21,10 @@ export interface BuiltSnapshot {
   json: string;
 }
 
+/** A contract as the enforcers see it: no store version, no deprecation (existing uses keep working). */
 export function contractView(c: DataContract & { version?: number }): DataContract {
-  const { version: _v, ...rest } = c;
+  const { version: _v, ...rest } = c as DataContract & Record<string, unknown>;
+  for (const k of DEPRECATION_FIELDS) delete rest[k];
   return rest;
 }
 

@@ -63,7 +63,18 @@ export function canonicalJson(v: unknown): string {
   );
 }
 
-const SERVER_FIELDS = new Set(['version', 'updated_at', 'updated_by', 'created_at', 'created_by']);
+/** Fields the server manages: never part of a client's content (also `apply`'s diff). */
+export const SERVER_FIELDS: ReadonlySet<string> = new Set([
+  'version',
+  'updated_at',
+  'updated_by',
+  'created_at',
+  'created_by',
+  // A contract's deprecation is not its content: the same body again stays a 200.
+  'deprecated_at',
+  'deprecated_by',
+  'deprecation_reason',
+]);
 
 /** Same client-owned content? (server-managed fields ignored) */
 export function sameContent(stored: object, input: object): boolean {

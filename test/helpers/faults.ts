@@ -20,7 +20,8 @@ export interface DedicatedBroker {
   start(): Promise<void>;
 }
 
-export async function dedicatedBroker(t: TestContext): Promise<DedicatedBroker> {
+/** `start: false` reserves the ports but leaves the broker down until start(): an outage at start. */
+export async function dedicatedBroker(t: TestContext, opts: { start?: boolean } = {}): Promise<DedicatedBroker> {
   const dir = mkdtempSync(join(tmpdir(), 'sf-broker-'));
   const kafkaPort = await freePort();
   const controllerPort = await freePort();
@@ -32,7 +33,7 @@ export async function dedicatedBroker(t: TestContext): Promise<DedicatedBroker> 
   };
   const stack = (cmd: string) =>
     run('bash', [join(REPO_ROOT, 'scripts', 'stack'), cmd], { env, timeout: 120_000 }).then(() => undefined);
-  await stack('kafka-up');
+  if (opts.start !== false) await stack('kafka-up');
   t.after(async () => {
     await stack('kafka-down');
     rmSync(dir, { recursive: true, force: true });

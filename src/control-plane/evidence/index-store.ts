@@ -14,6 +14,15 @@ export interface EvidenceQuery {
   result?: 'PASS' | 'FAIL';
   /** ISO timestamp: events with timestamp >= since. */
   since?: string;
+  /** ISO timestamp: events with timestamp < until. */
+  until?: string;
+  /** A gate in validation.failed_gates. */
+  gate?: string;
+  /** `CODE:path` matches exactly; a bare `CODE` also matches every `CODE:<path>`. */
+  reason_code?: string;
+  raw_topic?: string;
+  /** producer.producer_id */
+  producer?: string;
   limit: number;
   cursor?: string;
 }
@@ -21,6 +30,7 @@ export interface EvidenceQuery {
 export interface EvidenceIndex {
   insert(events: readonly EvidenceEvent[]): number;
   query(q: EvidenceQuery): Page<EvidenceEvent>;
+  get(evidenceId: string): EvidenceEvent | undefined;
   count(): number;
   close(): void;
 }
@@ -94,6 +104,24 @@ export class SqliteEvidenceIndex implements EvidenceIndex {
     if (q.dataset_urn !== undefined) where.push('dataset_urn = ?') && args.push(q.dataset_urn);
     if (q.result !== undefined) where.push('result = ?') && args.push(q.result);
     if (q.since !== undefined) where.push('ts >= ?') && args.push(isoTs(q.since));
+    if (q.until !== undefined) where.push('ts < ?') && args.push(isoTs(q.until));
+    // The rarer filters read the stored document (JSON1): this index is for debugging, not analytics.
+    if (q.raw_topic !== undefined) where.push("json_extract(doc, '$.source.raw_topic') = ?") && args.push(q.raw_topic);
+    if (q.producer !== undefined)
+      where.push("json_extract(doc, '$.producer.producer_id') = ?") && args.push(q.producer);
+    if (q.gate !== undefined) {
+      where.push("EXISTS (SELECT 1 FROM json_each(doc, '$.validation.failed_gates') WHERE value = ?)");
+      args.push(q.gate);
+    }
+    if (q.reason_code !== undefined) {
+      // substr, not LIKE: LIKE ignores case and treats _ (common in codes) as a wildcard.
+      const exact = q.reason_code.includes(':');
+      const prefix = `${q.reason_code}:`;
+      where.push(
+        `EXISTS (SELECT 1 FROM json_each(doc, '$.validation.reason_codes') WHERE value = ?${exact ? '' : ' OR substr(value, 1, ?) = ?'})`,
+      );
+      args.push(q.reason_code, ...(exact ? [] : [prefix.length, prefix]));
+    }
     if (q.cursor !== undefined) {
       const [ts, id] = decodeCursor(q.cursor, isCursor);
       where.push('(ts < ? OR (ts = ? AND evidence_id < ?))');
@@ -109,6 +137,13 @@ export class SqliteEvidenceIndex implements EvidenceIndex {
       items: page.map((r) => JSON.parse(r.doc) as EvidenceEvent),
       next_cursor: more ? encodeCursor([last.ts, last.evidence_id]) : null,
     };
+  }
+
+  get(evidenceId: string): EvidenceEvent | undefined {
+    const row = this.db.prepare('SELECT doc FROM evidence WHERE evidence_id = ?').get(evidenceId) as
+      | { doc: string }
+      | undefined;
+    return row ? (JSON.parse(row.doc) as EvidenceEvent) : undefined;
   }
 
   count(): number {

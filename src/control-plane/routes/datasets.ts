@@ -3,12 +3,13 @@ import Type from 'typebox';
 import { DatasetPolicy, DatasetPolicyInput, DatasetResolution, type ResolutionRule } from '../../models/index.js';
 import { canManageDataset } from '../authz.js';
 import { ApiError } from '../errors.js';
-import { type App, BEARER, enforce, errorResponses, principal, withEtag } from '../http.js';
+import { type App, BEARER, enforce, errorResponses, NO_CONTENT, principal, withEtag } from '../http.js';
 import { findConflicts, ruleProblems } from '../resolution-rules.js';
 import type { SchemaRegistry } from '../schema-registry.js';
-import { Page, PageQuery, StoredResolution, UrnParams } from '../schemas.js';
-import type { ControlPlaneStore } from '../store/types.js';
+import { type ContractView, Page, PageQuery, StoredResolution, UrnParams } from '../schemas.js';
+import type { ControlPlaneStore, Versioned } from '../store/types.js';
 import { checkPolicy, parseEtags, sameContent } from '../validation.js';
+import { versionedDelete } from '../versioned-delete.js';
 import { PutQuery, versionedPut } from '../versioned-put.js';
 
 const IfMatch = Type.Object({ 'if-match': Type.Optional(Type.String({ description: 'ETag (version) from a GET' })) });
@@ -41,6 +42,7 @@ export function datasetRoutes(app: App, store: ControlPlaneStore, schemas: Schem
           path: '/dataset_urn',
         });
       }
+      let before: DatasetPolicy | undefined;
       const r = await versionedPut<DatasetPolicy>(store, {
         dryRun: req.query.dry_run === true,
         kind: 'policy',
@@ -48,13 +50,28 @@ export function datasetRoutes(app: App, store: ControlPlaneStore, schemas: Schem
         ifMatch: parseEtags(req.headers['if-match']),
         actor: p.sub,
         action: (cur) => (cur ? 'policy.update' : 'policy.create'),
-        guard: async (cur) => enforce(canManageDataset(p, cur?.owners, input.owners)),
+        guard: async (cur) => {
+          before = cur;
+          enforce(canManageDataset(p, cur?.owners, input.owners));
+        },
         same: (cur) => sameContent(cur, input),
         validate: async () => {
           checkPolicy(input);
-          if (input.contract_id !== undefined && !(await store.get('contract', input.contract_id))) {
+          const contract =
+            input.contract_id === undefined
+              ? undefined
+              : await store.get<ContractView & Versioned>('contract', input.contract_id);
+          if (input.contract_id !== undefined && !contract) {
             throw new ApiError('UNKNOWN_CONTRACT', `contract ${input.contract_id} does not exist`, {
               path: '/contract_id',
+            });
+          }
+          // A deprecated contract keeps serving the policies that have it; none may newly take it.
+          if (contract?.deprecated_at && before?.contract_id !== input.contract_id) {
+            throw new ApiError('CONTRACT_DEPRECATED', `contract ${input.contract_id} is deprecated: use a newer one`, {
+              path: '/contract_id',
+              deprecated_at: contract.deprecated_at,
+              reason: contract.deprecation_reason,
             });
           }
           if (input.schema_id !== undefined && !(await schemas.exists(input.schema_id))) {
@@ -182,5 +199,86 @@ export function datasetRoutes(app: App, store: ControlPlaneStore, schemas: Schem
       if (!cur) throw new ApiError('DATASET_NOT_FOUND', `no resolution rules for ${req.params.dataset_urn}`);
       return withEtag(reply, cur.version).send(cur);
     },
+  );
+
+  app.delete(
+    '/v1/datasets/:dataset_urn/policy',
+    {
+      schema: {
+        tags: ['policies'],
+        summary: 'Delete the policy (audited); 409 IN_USE while its resolution rules or ops toggles exist',
+        security: BEARER,
+        params: UrnParams,
+        headers: IfMatch,
+        response: { ...NO_CONTENT, ...errorResponses(400, 401, 403, 404, 409, 412, 500) },
+      },
+    },
+    async (req, reply) => {
+      const p = principal(req);
+      const urn = req.params.dataset_urn;
+      const path = (sub: string) => `/v1/datasets/${encodeURIComponent(urn)}/${sub}`;
+      await versionedDelete<DatasetPolicy>(store, {
+        kind: 'policy',
+        key: urn,
+        ifMatch: parseEtags(req.headers['if-match']),
+        actor: p.sub,
+        action: 'policy.delete',
+        guard: async (cur) => {
+          if (!cur) throw new ApiError('DATASET_NOT_FOUND', `no policy for ${urn}`);
+          enforce(canManageDataset(p, cur.owners));
+        },
+        dependents: async () => [
+          ...((await store.get('resolution', urn)) ? [{ kind: 'resolution' as const, path: path('resolution') }] : []),
+          ...((await store.get('dataset_ops', urn)) ? [{ kind: 'dataset_ops' as const, path: path('ops') }] : []),
+        ],
+      });
+      return reply.code(204).send();
+    },
+  );
+
+  app.delete(
+    '/v1/datasets/:dataset_urn/resolution',
+    {
+      schema: {
+        tags: ['resolution'],
+        summary: "Delete the dataset's resolution rules (audited): its records no longer resolve to it",
+        security: BEARER,
+        params: UrnParams,
+        headers: IfMatch,
+        response: { ...NO_CONTENT, ...errorResponses(400, 401, 403, 404, 412, 500) },
+      },
+    },
+    async (req, reply) => {
+      const p = principal(req);
+      const urn = req.params.dataset_urn;
+      await versionedDelete<StoredResolution>(store, {
+        kind: 'resolution',
+        key: urn,
+        ifMatch: parseEtags(req.headers['if-match']),
+        actor: p.sub,
+        action: 'resolution.delete',
+        guard: async (cur) => {
+          if (!cur) throw new ApiError('DATASET_NOT_FOUND', `no resolution rules for ${urn}`);
+          const policy = await store.get<DatasetPolicy>('policy', urn);
+          enforce(canManageDataset(p, policy?.owners ?? []));
+        },
+      });
+      return reply.code(204).send();
+    },
+  );
+
+  app.get(
+    '/v1/resolution',
+    {
+      schema: {
+        tags: ['resolution'],
+        summary: "Every dataset's resolution rules, paginated by cursor",
+        security: BEARER,
+        querystring: Type.Object(PageQuery),
+        response: { 200: Page(StoredResolution), ...errorResponses(400, 401, 500) },
+      },
+    },
+    async (req) =>
+      store.list<StoredResolution>('resolution', { limit: req.query.limit ?? 100, cursor: req.query.cursor }),
   );
 }

@@ -1,15 +1,13 @@
-/** Read feeds: the enforcer's snapshot (change feed), the audit log and the evidence index. */
+/** Read feeds: the enforcer's snapshot (change feed) and the audit log. */
 import Type from 'typebox';
-import { DatasetUrn, EvidenceEvent, PolicySnapshot } from '../../models/index.js';
-import { ApiError } from '../errors.js';
-import type { EvidenceIndex } from '../evidence/index-store.js';
+import { PolicySnapshot } from '../../models/index.js';
 import { type App, BEARER, errorResponses } from '../http.js';
 import { AuditEntry, Page, PageQuery } from '../schemas.js';
 import type { SnapshotFeed } from '../snapshot.js';
 import type { ControlPlaneStore } from '../store/types.js';
 import { etag, parseEtags } from '../validation.js';
 
-export function feedRoutes(app: App, store: ControlPlaneStore, feed: SnapshotFeed, evidence?: EvidenceIndex): void {
+export function feedRoutes(app: App, store: ControlPlaneStore, feed: SnapshotFeed): void {
   app.get(
     '/v1/snapshot',
     {
@@ -57,34 +55,5 @@ export function feedRoutes(app: App, store: ControlPlaneStore, feed: SnapshotFee
       },
     },
     async (req) => store.audit({ limit: req.query.limit ?? 100, cursor: req.query.cursor, target: req.query.target }),
-  );
-
-  app.get(
-    '/v1/evidence',
-    {
-      schema: {
-        tags: ['evidence'],
-        summary: 'Indexed evidence events, newest first (from signal_factory.evidence)',
-        security: BEARER,
-        querystring: Type.Object({
-          dataset_urn: Type.Optional(DatasetUrn),
-          result: Type.Optional(Type.Union([Type.Literal('PASS'), Type.Literal('FAIL')])),
-          since: Type.Optional(Type.String({ format: 'date-time' })),
-          ...PageQuery,
-        }),
-        response: { 200: Page(EvidenceEvent), ...errorResponses(400, 401, 503) },
-      },
-    },
-    async (req) => {
-      if (!evidence) throw new ApiError('EVIDENCE_INDEX_DISABLED', 'the evidence index is off (SF_EVIDENCE_INDEX=off)');
-      const q = req.query;
-      return evidence.query({
-        dataset_urn: q.dataset_urn,
-        result: q.result,
-        since: q.since,
-        limit: q.limit ?? 100,
-        cursor: q.cursor,
-      });
-    },
   );
 }

@@ -6,7 +6,7 @@ import Type from 'typebox';
 import { DatasetOpsToggles, type DatasetPolicy, GlobalOpsToggles } from '../../models/index.js';
 import { canManageDataset, canManageGlobal } from '../authz.js';
 import { ApiError } from '../errors.js';
-import { type App, BEARER, enforce, errorResponses, principal, withEtag } from '../http.js';
+import { type App, BEARER, enforce, errorResponses, NO_CONTENT, principal, withEtag } from '../http.js';
 import {
   type StoredDatasetOps,
   StoredDatasetOps as StoredDatasetOpsSchema,
@@ -16,6 +16,7 @@ import {
 import { DEFAULT_GLOBAL_OPS, GLOBAL_OPS_KEY } from '../snapshot.js';
 import type { ControlPlaneStore } from '../store/types.js';
 import { checkDatasetOps, parseEtags, sameContent } from '../validation.js';
+import { versionedDelete } from '../versioned-delete.js';
 import { PutQuery, versionedPut } from '../versioned-put.js';
 
 const IfMatch = Type.Object({ 'if-match': Type.Optional(Type.String()) });
@@ -149,6 +150,63 @@ export function opsRoutes(app: App, store: ControlPlaneStore): void {
         ...NEVER,
       };
       return withEtag(reply, cur.version).send(cur);
+    },
+  );
+
+  // Deleting toggles resets them to their defaults: 204 whether or not they were set (audited when they were).
+  app.delete(
+    '/v1/datasets/:dataset_urn/ops',
+    {
+      schema: {
+        tags: ['ops'],
+        summary: 'Reset the dataset ops toggles to their defaults (audited when they were set)',
+        security: BEARER,
+        params: UrnParams,
+        headers: IfMatch,
+        response: { ...NO_CONTENT, ...errorResponses(400, 401, 403, 404, 412, 500) },
+      },
+    },
+    async (req, reply) => {
+      const p = principal(req);
+      const urn = req.params.dataset_urn;
+      await versionedDelete<StoredDatasetOps>(store, {
+        kind: 'dataset_ops',
+        key: urn,
+        ifMatch: parseEtags(req.headers['if-match']),
+        actor: p.sub,
+        action: 'ops.dataset.delete',
+        guard: async (cur) => {
+          const policy = await store.get<DatasetPolicy>('policy', urn);
+          if (!policy && !cur) throw new ApiError('DATASET_NOT_FOUND', `no policy for ${urn}`);
+          enforce(canManageDataset(p, policy?.owners ?? []));
+        },
+      });
+      return reply.code(204).send();
+    },
+  );
+
+  app.delete(
+    '/v1/ops/global',
+    {
+      schema: {
+        tags: ['ops'],
+        summary: 'Reset the global toggles to their defaults (admin; audited when they were set)',
+        security: BEARER,
+        headers: IfMatch,
+        response: { ...NO_CONTENT, ...errorResponses(401, 403, 412, 500) },
+      },
+    },
+    async (req, reply) => {
+      const p = principal(req);
+      await versionedDelete<StoredGlobalOps>(store, {
+        kind: 'global_ops',
+        key: GLOBAL_OPS_KEY,
+        ifMatch: parseEtags(req.headers['if-match']),
+        actor: p.sub,
+        action: 'ops.global.delete',
+        guard: async () => enforce(canManageGlobal(p)),
+      });
+      return reply.code(204).send();
     },
   );
 }

@@ -13,10 +13,12 @@ import {
   DescribeTableCommand,
   type DynamoDBClient,
   GetItemCommand,
+  type Put,
   QueryCommand,
   ResourceNotFoundException,
   ScanCommand,
   TransactionCanceledException,
+  type TransactWriteItem,
   TransactWriteItemsCommand,
 } from '@aws-sdk/client-dynamodb';
 import { StoreError, VersionConflictError } from '../errors.js';
@@ -165,23 +167,7 @@ export class DynamoStore implements ControlPlaneStore {
           await this.client.send(
             new TransactWriteItemsCommand({
               TransactItems: [
-                {
-                  Put: {
-                    TableName: this.t.entity[m.kind],
-                    Item: {
-                      key: { S: m.key },
-                      version: { N: String(m.doc.version) },
-                      doc: { S: JSON.stringify(m.doc) },
-                    },
-                    ...(m.expectedVersion === null
-                      ? { ConditionExpression: 'attribute_not_exists(#k)', ExpressionAttributeNames: { '#k': 'key' } }
-                      : {
-                          ConditionExpression: '#v = :v',
-                          ExpressionAttributeNames: { '#v': 'version' },
-                          ExpressionAttributeValues: { ':v': { N: String(m.expectedVersion) } },
-                        }),
-                  },
-                },
+                this.entityWrite(m),
                 {
                   Put: {
                     TableName: this.t.meta,
@@ -220,6 +206,27 @@ export class DynamoStore implements ControlPlaneStore {
       }
       throw new VersionConflictError('store too busy: could not take the watermark');
     });
+  }
+
+  /** The entity's put (or delete), conditioned on the version it was read at. */
+  private entityWrite(m: Mutation): TransactWriteItem {
+    const condition: Pick<Put, 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'> =
+      m.expectedVersion === null
+        ? { ConditionExpression: 'attribute_not_exists(#k)', ExpressionAttributeNames: { '#k': 'key' } }
+        : {
+            ConditionExpression: '#v = :v',
+            ExpressionAttributeNames: { '#v': 'version' },
+            ExpressionAttributeValues: { ':v': { N: String(m.expectedVersion) } },
+          };
+    const TableName = this.t.entity[m.kind];
+    if (m.doc === null) return { Delete: { TableName, Key: { key: { S: m.key } }, ...condition } };
+    return {
+      Put: {
+        TableName,
+        Item: { key: { S: m.key }, version: { N: String(m.doc.version) }, doc: { S: JSON.stringify(m.doc) } },
+        ...condition,
+      },
+    };
   }
 
   audit(opts: PageOptions & { target?: string }): Promise<Page<AuditEntry>> {

@@ -106,11 +106,13 @@ export class SqliteStore implements ControlPlaneStore {
       const w = this.readWatermark();
       if (m.atWatermark !== undefined && w !== m.atWatermark) throw new VersionConflictError('store changed');
       const next = w + 1;
-      this.db
-        .prepare(
-          'INSERT INTO entities (kind, key, version, doc) VALUES (?, ?, ?, ?) ON CONFLICT (kind, key) DO UPDATE SET version = excluded.version, doc = excluded.doc',
-        )
-        .run(m.kind, m.key, m.doc.version, JSON.stringify(m.doc));
+      if (m.doc === null) this.db.prepare('DELETE FROM entities WHERE kind = ? AND key = ?').run(m.kind, m.key);
+      else
+        this.db
+          .prepare(
+            'INSERT INTO entities (kind, key, version, doc) VALUES (?, ?, ?, ?) ON CONFLICT (kind, key) DO UPDATE SET version = excluded.version, doc = excluded.doc',
+          )
+          .run(m.kind, m.key, m.doc.version, JSON.stringify(m.doc));
       this.db.prepare("UPDATE meta SET value = ? WHERE name = 'watermark'").run(next);
       const entry: AuditEntry = { seq: next, ...m.audit };
       this.db

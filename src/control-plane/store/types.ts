@@ -18,7 +18,8 @@ export interface Mutation {
   key: string;
   /** null: the entity must not exist yet. */
   expectedVersion: number | null;
-  doc: Versioned;
+  /** null deletes the entity (expectedVersion then names the version being deleted). */
+  doc: Versioned | null;
   audit: Omit<AuditEntry, 'seq'>;
   /** Also fail unless the watermark still equals this (for checks that span entities). */
   atWatermark?: number;

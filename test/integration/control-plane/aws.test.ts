@@ -6,23 +6,12 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import { CreateRegistryCommand, CreateSchemaCommand } from '@aws-sdk/client-glue';
-import { dynamoClient, glueClient } from '../../../src/common/aws.js';
+import { glueClient } from '../../../src/common/aws.js';
 import { VersionConflictError } from '../../../src/control-plane/errors.js';
 import { GlueSchemaRegistry } from '../../../src/control-plane/schema-registry.js';
-import { createTables, DynamoStore } from '../../../src/control-plane/store/dynamodb.js';
-import { awsFromEnv, type Json, policy, startApp, urnPath } from './helpers.js';
+import { awsFromEnv, dynamoStore, type Json, policy, startApp, urnPath } from './helpers.js';
 
 const URN = 'urn:dp:orders:created';
-
-async function dynamoStore(t: { after(fn: () => unknown): void }) {
-  const client = dynamoClient(awsFromEnv());
-  const prefix = `sf-test-${randomUUID().slice(0, 8)}`;
-  await createTables(client, prefix);
-  await createTables(client, prefix); // idempotent bootstrap
-  const store = new DynamoStore(client, prefix);
-  t.after(() => store.close());
-  return store;
-}
 
 const audit = (target: string, after: number) => ({
   at: new Date().toISOString(),
@@ -69,6 +58,20 @@ test('dynamodb store: conditional versions, watermark and audit move together', 
     [2, 1],
   );
   assert.equal((await store.audit({ limit: 10, target: 'b' })).items.length, 0);
+
+  // A delete is conditional like a put, and audited with the watermark.
+  const del = (expected: number) => ({
+    kind: 'policy' as const,
+    key: 'a',
+    expectedVersion: expected,
+    doc: null,
+    audit: { ...audit('a', 3), action: 'policy.delete' as const, before_version: expected, after_version: null },
+  });
+  await assert.rejects(store.commit(del(1)), VersionConflictError, 'a stale version deletes nothing');
+  assert.deepEqual(await store.get('policy', 'a'), { version: 2 });
+  assert.equal(await store.commit(del(2)), 3);
+  assert.equal(await store.get('policy', 'a'), undefined);
+  assert.equal((await store.audit({ limit: 1 })).items[0].after_version, null);
 });
 
 test('dynamodb store behind the API: create, update, 412, concurrency, pagination, snapshot', async (t) => {

@@ -2,15 +2,19 @@
  * Starts the real control plane on port 0 and mints real HS256 tokens. Endpoints of real
  * dependencies come from the environment (scripts/stack up writes them to .stack/env).
  */
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
+import { dynamoClient } from '../../../src/common/aws.js';
 import { mintDevToken } from '../../../src/common/dev-token.js';
 import { buildApp } from '../../../src/control-plane/app.js';
 import { createAuthenticator, type Principal } from '../../../src/control-plane/auth.js';
 import type { EvidenceIndex } from '../../../src/control-plane/evidence/index-store.js';
+import type { IndexStatus } from '../../../src/control-plane/evidence/status.js';
 import { noSchemaCheck, type SchemaRegistry } from '../../../src/control-plane/schema-registry.js';
+import { createTables, DynamoStore } from '../../../src/control-plane/store/dynamodb.js';
 import { SqliteStore } from '../../../src/control-plane/store/sqlite.js';
 import type { ControlPlaneStore } from '../../../src/control-plane/store/types.js';
 
@@ -25,6 +29,17 @@ export function requireEnv(name: string): string {
 
 export function awsFromEnv() {
   return { awsEndpoint: requireEnv('SF_AWS_ENDPOINT'), awsRegion: process.env.AWS_REGION || 'us-east-1' };
+}
+
+/** A DynamoDB store on moto with its own table prefix (created twice: the bootstrap is idempotent). */
+export async function dynamoStore(t: { after(fn: () => unknown): void }): Promise<DynamoStore> {
+  const client = dynamoClient(awsFromEnv());
+  const prefix = `sf-test-${randomUUID().slice(0, 8)}`;
+  await createTables(client, prefix);
+  await createTables(client, prefix);
+  const store = new DynamoStore(client, prefix);
+  t.after(() => store.close());
+  return store;
 }
 
 export function tempSqlite(t: TestContext): SqliteStore {
@@ -55,7 +70,12 @@ export interface Res {
 
 export async function startApp(
   t: TestContext,
-  opts: { store?: ControlPlaneStore; schemas?: SchemaRegistry; evidence?: EvidenceIndex } = {},
+  opts: {
+    store?: ControlPlaneStore;
+    schemas?: SchemaRegistry;
+    evidence?: EvidenceIndex;
+    evidenceStatus?: () => IndexStatus;
+  } = {},
 ): Promise<Running> {
   const store = opts.store ?? tempSqlite(t);
   const app = await buildApp({
@@ -63,6 +83,7 @@ export async function startApp(
     auth: createAuthenticator({ secret: SECRET }),
     schemas: opts.schemas ?? noSchemaCheck,
     evidence: opts.evidence,
+    evidenceStatus: opts.evidenceStatus,
   });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   t.after(() => app.close());

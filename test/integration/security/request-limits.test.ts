@@ -378,7 +378,7 @@ test('path traversal, odd URNs and contract ids, query and header abuse: 400/404
       noToken: true,
       status: 431,
     },
-    { name: 'unknown method on a route', method: 'DELETE', path: POLICY_PATH, status: 404, code: 'NOT_FOUND' },
+    { name: 'unknown method on a route', method: 'PATCH', path: POLICY_PATH, status: 405, code: 'METHOD_NOT_ALLOWED' },
     { name: 'TRACE', method: 'TRACE', path: '/v1/datasets', status: [404, 405] },
   ];
   const { results, failures, slowest } = await run(cp.url, admin, probes);

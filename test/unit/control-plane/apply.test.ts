@@ -37,6 +37,10 @@ test('diff lines and decisions', () => {
     '    ~ tier: "TIER_1" -> "TIER_2"',
   ]);
   assert.deepEqual(diffLines({ a: 1, b: 2 }, { b: 2, c: 3 }), ['    - a: 1', '    + c: 3']);
+  // A deprecated contract applied again is unchanged, not "immutable": deprecation is the server's.
+  const contractSpec = { contract_id: 'dc:a:1', fields: [{ path: 'x' }] };
+  const deprecated = { ...contractSpec, version: 1, deprecated_at: '2026-01-01T00:00:00.000Z', deprecated_by: 'a' };
+  assert.deepEqual(diffLines(deprecated, contractSpec), []);
   const d = toDesired({ kind: 'Policy', spec: policy }, 'f');
   assert.equal(decide(d, undefined).action, 'create');
   assert.equal(decide(d, { status: 200, etag: '"2"', body: { ...policy, version: 2 } }).action, 'unchanged');

@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { canCreateContract, canManageDataset, canManageGlobal } from '../../../src/control-plane/authz.js';
+import {
+  canCreateContract,
+  canDeprecateContract,
+  canManageDataset,
+  canManageGlobal,
+} from '../../../src/control-plane/authz.js';
 
 const p = (teams: string[], roles: string[] = []) => ({ sub: 'u', teams, roles });
 
@@ -32,4 +37,11 @@ test('contracts need a team or admin; global toggles need admin', () => {
   assert.ok(canCreateContract(p(['a'])).ok);
   assert.equal(canCreateContract(p([], ['service'])).ok, false);
   assert.equal(canManageGlobal(p(['a'])).ok, false);
+});
+
+test('a contract is deprecated by its creator or an admin', () => {
+  const creator = { ...p(['a']), sub: 'olga' };
+  assert.ok(canDeprecateContract(creator, 'olga').ok);
+  assert.equal(canDeprecateContract(p(['a']), 'olga').ok, false, 'a team member who did not create it');
+  assert.ok(canDeprecateContract(p([], ['admin']), 'olga').ok);
 });

@@ -68,3 +68,23 @@ test('a closed database surfaces as StoreError', async () => {
   await assert.rejects(s.ping(), StoreError);
   await assert.rejects(s.commit(m('a', null, 1)), StoreError);
 });
+
+test('commit with doc null deletes, conditionally, with its audit entry and a watermark bump', async () => {
+  const s = new SqliteStore(':memory:');
+  await s.commit(m('a', null, 1));
+  const del = (expected: number): Mutation => ({
+    ...m('a', expected, 0),
+    doc: null,
+    audit: { ...m('a', expected, 0).audit, action: 'policy.delete', after_version: null },
+  });
+  await assert.rejects(s.commit(del(7)), VersionConflictError, 'a stale version deletes nothing');
+  assert.deepEqual(await s.get('policy', 'a'), { version: 1 });
+  assert.equal(await s.commit(del(1)), 2);
+  assert.equal(await s.get('policy', 'a'), undefined);
+  assert.deepEqual(
+    (await s.audit({ limit: 1 })).items.map((e) => [e.seq, e.action, e.after_version]),
+    [[2, 'policy.delete', null]],
+  );
+  await assert.rejects(s.commit(del(1)), VersionConflictError, 'already gone');
+  await s.close();
+});

@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ConfigError } from '../../../src/common/config.js';
+import { controlPlaneConfig } from '../../../src/control-plane/config.js';
+
+const VARS = ['SF_SCHEMA_CHECK', 'SF_GLUE_REGISTRY', 'SF_AWS_ENDPOINT', 'SF_EVIDENCE_INDEX', 'SF_KAFKA_BROKERS'];
+
+function withEnv<T>(env: Record<string, string>, fn: () => T): T {
+  const saved = Object.fromEntries(VARS.map((v) => [v, process.env[v]]));
+  for (const v of VARS) delete process.env[v];
+  Object.assign(process.env, env, { SF_AUTH_JWT_SECRET: 'unit-test-secret-0123456789' });
+  try {
+    return fn();
+  } finally {
+    for (const [k, v] of Object.entries(saved))
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+  }
+}
+
+test('zero config: no Glue check and no evidence index, each with the variable that enables it', () => {
+  const c = withEnv({}, controlPlaneConfig);
+  assert.equal(c.schemaCheck, 'off');
+  assert.match(c.schemaCheckReason, /SF_GLUE_REGISTRY/);
+  assert.equal(c.evidenceIndex, false, 'never joins whatever listens on 127.0.0.1:9092');
+  assert.match(c.evidenceIndexReason, /SF_KAFKA_BROKERS/);
+});
+
+test('auto turns on with explicit configuration; explicit values win', () => {
+  assert.equal(withEnv({ SF_GLUE_REGISTRY: 'r' }, controlPlaneConfig).schemaCheck, 'glue');
+  assert.equal(withEnv({ SF_AWS_ENDPOINT: 'http://127.0.0.1:5000' }, controlPlaneConfig).schemaCheck, 'glue');
+  assert.equal(withEnv({ SF_SCHEMA_CHECK: 'glue' }, controlPlaneConfig).schemaCheck, 'glue');
+  assert.equal(withEnv({ SF_SCHEMA_CHECK: 'off', SF_GLUE_REGISTRY: 'r' }, controlPlaneConfig).schemaCheck, 'off');
+  assert.equal(withEnv({ SF_KAFKA_BROKERS: 'k:9092' }, controlPlaneConfig).evidenceIndex, true);
+  assert.equal(withEnv({ SF_EVIDENCE_INDEX: 'on' }, controlPlaneConfig).evidenceIndex, true);
+  assert.equal(
+    withEnv({ SF_EVIDENCE_INDEX: 'off', SF_KAFKA_BROKERS: 'k:9092' }, controlPlaneConfig).evidenceIndex,
+    false,
+  );
+  assert.throws(() => withEnv({ SF_SCHEMA_CHECK: 'maybe' }, controlPlaneConfig), ConfigError);
+  assert.throws(() => withEnv({ SF_EVIDENCE_INDEX: 'yes' }, controlPlaneConfig), /auto, on or off/);
+});
