@@ -3,6 +3,7 @@
  * extraction rules and these differ: otherwise some record would resolve to both.
  */
 import type { ResolutionRule } from '../models/index.js';
+import { compilePattern, patternProblem } from '../workers/gates/patterns.js';
 
 export interface RuleProblem {
   index: number;
@@ -20,13 +21,9 @@ export function ruleProblems(datasetUrn: string, rules: readonly ResolutionRule[
   const out: RuleProblem[] = [];
   rules.forEach((r, index) => {
     if (r.dataset_urn !== datasetUrn) out.push({ index, message: `dataset_urn must be ${datasetUrn}` });
-    if (r.source_type === 'TOPIC_PATTERN') {
-      try {
-        new RegExp(r.source_value);
-      } catch (err) {
-        out.push({ index, message: `source_value is not a valid regular expression: ${(err as Error).message}` });
-      }
-    }
+    // The gate's own compile (RE2): refused here exactly when the gate could not run it.
+    const patternIssue = r.source_type === 'TOPIC_PATTERN' ? patternProblem(r.source_value) : null;
+    if (patternIssue !== null) out.push({ index, message: `source_value is ${patternIssue}` });
     if (r.source_type === 'HEADER' && !/^[^=]+=.*$/.test(r.source_value)) {
       out.push({ index, message: 'HEADER source_value must be <header name>=<value>' });
     }
@@ -37,12 +34,10 @@ export function ruleProblems(datasetUrn: string, rules: readonly ResolutionRule[
   return out;
 }
 
+/** On RE2, as the gate matches: a hostile pattern cannot stall the control plane either. */
 function wholeMatch(pattern: string, topic: string): boolean {
-  try {
-    return new RegExp(`^(?:${pattern})$`).test(topic);
-  } catch {
-    return false;
-  }
+  const c = compilePattern(pattern);
+  return c.ok && c.re.testExact(topic);
 }
 
 /** Could both rules match the same record, ignoring extraction rules? */

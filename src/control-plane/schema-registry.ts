@@ -3,16 +3,12 @@
  * (SF_GLUE_REGISTRY)? Found versions are cached: Glue schema versions are immutable.
  */
 import { EntityNotFoundException, GetSchemaVersionCommand, type GlueClient } from '@aws-sdk/client-glue';
+import { parseSchemaId } from '../models/common.js';
 import { ApiError } from './errors.js';
 
 export interface SchemaRegistry {
   /** Throws SCHEMA_REGISTRY_UNAVAILABLE when the registry cannot answer. */
   exists(schemaId: string): Promise<boolean>;
-}
-
-export function parseSchemaId(schemaId: string): { name: string; version: number } | undefined {
-  const m = /^glue:([A-Za-z0-9._-]+):([0-9]+)$/.exec(schemaId);
-  return m ? { name: m[1], version: Number(m[2]) } : undefined;
 }
 
 export class GlueSchemaRegistry implements SchemaRegistry {

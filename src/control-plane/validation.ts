@@ -1,5 +1,6 @@
 /** Logical checks (pure) behind the 422 codes: what the TypeBox models cannot express. */
 import type { DataContractInput, DatasetOpsToggles, DatasetPolicyInput } from '../models/index.js';
+import { patternProblem } from '../workers/gates/patterns.js';
 import { ApiError } from './errors.js';
 
 export function checkPolicy(p: DatasetPolicyInput): void {
@@ -17,13 +18,9 @@ export function checkContract(c: DataContractInput): void {
     const at = `/fields/${i}`;
     if (seen.has(f.path)) problems.push({ path: `${at}/path`, message: `duplicate field path ${f.path}` });
     seen.add(f.path);
-    if (f.pattern !== undefined) {
-      try {
-        new RegExp(f.pattern);
-      } catch (err) {
-        problems.push({ path: `${at}/pattern`, message: (err as Error).message });
-      }
-    }
+    // The gate's own compile: a pattern is refused here exactly when the gate could not run it.
+    const patternIssue = f.pattern === undefined ? null : patternProblem(f.pattern);
+    if (patternIssue !== null) problems.push({ path: `${at}/pattern`, message: patternIssue });
     if (f.minimum !== undefined && f.maximum !== undefined && f.minimum > f.maximum) {
       problems.push({ path: `${at}/minimum`, message: 'minimum is greater than maximum' });
     }

@@ -13,6 +13,8 @@ export interface EnforcerConfig extends CommonConfig {
   offsetReset: 'latest' | 'earliest';
   /** Records per worker task. */
   batchSize: number;
+  /** Per-record evaluation budget, from the record's start: past it, EVALUATION_TIMEOUT (eval-watchdog.ts). */
+  recordBudgetMs: number;
   /** Bound on records consumed but not yet done (evidence acked, actions done): pause above it. */
   maxInFlight: number;
   /** librdkafka prefetch budget (queued.max.messages.kbytes). */
@@ -78,6 +80,7 @@ export function enforcerConfig(): EnforcerConfig {
     httpPort: env.int('SF_ENFORCER_HTTP_PORT', 9464, 0),
     offsetReset: reset,
     batchSize: env.int('SF_ENFORCER_BATCH_SIZE', 512, 1),
+    recordBudgetMs: env.int('SF_RECORD_BUDGET_MS', 2000, 1),
     maxInFlight: env.int('SF_ENFORCER_MAX_INFLIGHT', 8192, 1),
     fetchQueueKb: env.int('SF_ENFORCER_FETCH_QUEUE_KB', 16384, 64),
     commitIntervalMs: env.int('SF_ENFORCER_COMMIT_INTERVAL_MS', 1000, 10),

@@ -95,7 +95,7 @@ export class Enforcer {
       log,
     );
     this.sender = new KafkaSender(cfg.evidenceBrokers, cfg.deliveryTimeoutMs, this.metrics, log);
-    this.pool = new GatePool(cfg.workers, 30_000, log);
+    this.pool = new GatePool(cfg.workers, cfg.recordBudgetMs, log);
     this.quarantine = cfg.quarantineUri
       ? new Quarantine(
           cfg.quarantineUri,

@@ -5,6 +5,7 @@
  */
 import client from 'prom-client';
 import type { BatchStats } from '../workers/protocol.js';
+import { splitStatsKey } from '../workers/stats-keys.js';
 import { BulkHistogram } from './bulk-histogram.js';
 
 /** Unknown or unresolved datasets collapse into one label value to keep cardinality bounded. */
@@ -132,12 +133,12 @@ export class EnforcerMetrics {
     let resolved = 0;
     let noPolicy = 0;
     for (const key in stats.records) {
-      const [topic, dataset, result] = key.split('\u0000');
+      const [topic, dataset, result] = splitStatsKey(key);
       if (dataset) resolved += stats.records[key];
       this.records.inc({ topic, dataset: dataset || UNRESOLVED_DATASET_LABEL, result }, stats.records[key]);
     }
     for (const key in stats.gateFailures) {
-      const [gate, reason, dataset] = key.split('\u0000');
+      const [gate, reason, dataset] = splitStatsKey(key);
       if (reason === 'POLICY_NOT_FOUND') noPolicy += stats.gateFailures[key];
       this.gateFailures.inc({ gate, reason, dataset: dataset || UNRESOLVED_DATASET_LABEL }, stats.gateFailures[key]);
     }

@@ -8,9 +8,10 @@
 import { fetchSnapshot } from '../common/control-plane-api.js';
 import { mintDevToken } from '../common/dev-token.js';
 import type { Logger } from '../common/logger.js';
+import { parseSchemaId } from '../models/common.js';
 import type { PolicySnapshot } from '../workers/protocol.js';
 import type { EnforcerMetrics } from './metrics.js';
-import { parseSchemaId, type SchemaRegistryCache } from './schema-registry.js';
+import type { SchemaRegistryCache } from './schema-registry.js';
 
 type ControlPlaneSnapshot = Pick<PolicySnapshot, 'policies' | 'resolution' | 'contracts' | 'ops'> & { version: number };
 

@@ -5,6 +5,7 @@
  * into SCHEMA_REGISTRY_UNAVAILABLE).
  */
 import { GetSchemaCommand, GetSchemaVersionCommand, type GlueClient } from '@aws-sdk/client-glue';
+import { parseSchemaId } from '../models/common.js';
 import type { CompatibilityMode } from '../models/policy.js';
 import type { RegistrySchema } from '../workers/protocol.js';
 
@@ -14,12 +15,6 @@ interface Entry {
 }
 
 export type Lookup = { ok: true; schema: RegistrySchema; cached: boolean } | { ok: false; error: string };
-
-/** Parses `glue:<schema name>:<version>`. */
-export function parseSchemaId(id: string): { name: string; version: number } | null {
-  const m = /^glue:([A-Za-z0-9._-]+):([0-9]+)$/.exec(id);
-  return m ? { name: m[1], version: Number(m[2]) } : null;
-}
 
 export class SchemaRegistryCache {
   /** Keyed by schema_id (glue:name:v) and by version id (UUID): both point at the same entry. */

@@ -8,8 +8,17 @@ export const DatasetUrn = Type.String({
 });
 
 /** Glue schema reference: `glue:<schema name>:<version number>`; the registry comes from SF_GLUE_REGISTRY. */
+const SCHEMA_ID_PATTERN = '^glue:([A-Za-z0-9._-]+):([0-9]+)$';
+const SCHEMA_ID = new RegExp(SCHEMA_ID_PATTERN);
+
+/** `glue:<schema name>:<version>` -> its parts, or null when the id is not of that form. */
+export function parseSchemaId(id: string): { name: string; version: number } | null {
+  const m = SCHEMA_ID.exec(id);
+  return m ? { name: m[1], version: Number(m[2]) } : null;
+}
+
 export const SchemaId = Type.String({
-  pattern: '^glue:[A-Za-z0-9._-]+:[0-9]+$',
+  pattern: SCHEMA_ID_PATTERN,
   maxLength: 300,
   description: 'Writer schema in the Glue registry: glue:<schema name>:<version>',
 });

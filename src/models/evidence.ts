@@ -37,6 +37,12 @@ export const EvidenceEvent = Type.Object({
     result: Type.Union([Type.Literal('PASS'), Type.Literal('FAIL')]),
     failed_gates: Type.Array(Type.String()),
     reason_codes: Type.Array(Type.String()),
+    // Extension: which gate raised which codes (SCHEMA and CONTRACT share a vocabulary).
+    gate_reasons: Type.Optional(
+      Type.Record(Type.String(), Type.Array(Type.String()), {
+        description: 'Per failed gate, the reason codes it raised, in gate order; {} on PASS',
+      }),
+    ),
   }),
   otel: Type.Object({
     trace_id: Type.Union([Type.String(), Type.Null()]),

@@ -175,6 +175,9 @@ export interface EvidenceParts {
   schemaId: string | null;
   pass: boolean;
   failedGates: string[];
+  /** Parallel to failedGates: each gate's codes (validation.gate_reasons). */
+  gateCodes: string[][];
+  /** Every gate's codes in gate order (validation.reason_codes, the design's flat list). */
   reasonCodes: string[];
   otel: [string, string] | null;
   /** Hex sha256 of the raw value, null for tombstones. */
@@ -184,7 +187,18 @@ export interface EvidenceParts {
   action: string;
 }
 
-const PASS_VALIDATION = '"validation":{"result":"PASS","failed_gates":[],"reason_codes":[]},';
+const PASS_VALIDATION = '"validation":{"result":"PASS","failed_gates":[],"reason_codes":[],"gate_reasons":{}},';
+
+/**
+ * `{"SCHEMA":[...],"CONTRACT":[...]}`: which gate raised which codes. reason_codes alone cannot
+ * say, since SCHEMA and CONTRACT share a vocabulary (`FORMAT_MISMATCH:created_at` from both).
+ * Gate names are plain identifiers: only the code lists need JSON escaping.
+ */
+function gateReasonsJson(gates: string[], codes: string[][]): string {
+  let out = '{';
+  for (let i = 0; i < gates.length; i++) out += `${i === 0 ? '"' : ',"'}${gates[i]}":${JSON.stringify(codes[i])}`;
+  return `${out}}`;
+}
 const NO_OTEL = '"otel":{"trace_id":null,"span_id":null},';
 
 /** From after the evidence id up to the offset: batch time, dataset, producer, topic, partition. */
@@ -254,7 +268,7 @@ const fingerprintSegment = lastPairMemo(
 export function serialiseEvidence(p: EvidenceParts): string {
   const validation = p.pass
     ? PASS_VALIDATION
-    : `"validation":{"result":"FAIL","failed_gates":${JSON.stringify(p.failedGates)},"reason_codes":${JSON.stringify(p.reasonCodes)}},`;
+    : `"validation":{"result":"FAIL","failed_gates":${JSON.stringify(p.failedGates)},"reason_codes":${JSON.stringify(p.reasonCodes)},"gate_reasons":${gateReasonsJson(p.failedGates, p.gateCodes)}},`;
   const otel =
     p.otel === null
       ? NO_OTEL

@@ -1,6 +1,8 @@
 /**
  * The gate pipeline: compile a PolicySnapshot once (per version), then evaluate records
- * through the gates in the design's order (section 4), collecting every failure a later gate
+ * through the gate registry (gates/index.ts) in the design's order (section 4): RESOLUTION
+ * finds the dataset, the payload is decoded once, then every gate the dataset's toggles leave
+ * on judges the record (gates/spec.ts), collecting every failure a later gate
  * can still judge: a decode failure stops SCHEMA, CONTRACT and PII; a schema failure does not
  * stop CONTRACT or PII; COMPATIBILITY needs only the writer schema. Ops toggles: disabled_gates
  * skip a gate for a dataset; mode_override, actions_paused and global safe_mode change the action.
@@ -21,22 +23,18 @@ import * as compatibility from './gates/compatibility.js';
 import * as contract from './gates/contract.js';
 import * as envelope from './gates/envelope.js';
 import * as identity from './gates/identity.js';
+import { GATE_SPECS } from './gates/index.js';
 import * as pii from './gates/pii.js';
 import * as resolution from './gates/resolution.js';
-import * as schema from './gates/schema.js';
 import type { RawRecord } from './gates/types.js';
+import { RecordJudgement } from './judgement.js';
 import type { PolicySnapshot, RecordVerdict } from './protocol.js';
 import { type CompiledSchema, compileSchemas } from './schemas.js';
 
-/** Codes the pipeline itself emits (under the RESOLUTION gate). */
-export const PIPELINE_REASON_CODES = {
-  POLICY_NOT_FOUND: 'The record resolved to a dataset that has no policy in the snapshot.',
-} as const;
-
-interface CompiledDataset {
+export interface CompiledDataset {
   policy: DatasetPolicy;
-  /** Per gate after RESOLUTION: false when the dataset's ops toggles disable it (a field read per record, not a Set lookup). */
-  runs: GateSwitches;
+  /** Per gate, by its index in GATE_SPECS: false when the dataset's ops toggles disable it. */
+  runs: boolean[];
   /** Action on PASS / FAIL before pausing, and whether actions are paused. */
   onPass: RecordVerdict['action'];
   onFail: RecordVerdict['action'];
@@ -51,18 +49,9 @@ interface CompiledDataset {
   frags: DatasetFragments;
 }
 
-type GateSwitches = Record<Exclude<GateName, 'RESOLUTION'>, boolean>;
-
 /** RESOLUTION always runs: it decides which dataset's toggles apply. */
-function gateSwitches(disabled: Set<GateName>): GateSwitches {
-  return {
-    IDENTITY: !disabled.has('IDENTITY'),
-    ENVELOPE: !disabled.has('ENVELOPE'),
-    SCHEMA: !disabled.has('SCHEMA'),
-    COMPATIBILITY: !disabled.has('COMPATIBILITY'),
-    CONTRACT: !disabled.has('CONTRACT'),
-    PII: !disabled.has('PII'),
-  };
+function gateSwitches(disabled: Set<GateName>): boolean[] {
+  return GATE_SPECS.map((g) => g.name === 'RESOLUTION' || !disabled.has(g.name));
 }
 
 export interface CompiledSnapshot {
@@ -84,6 +73,7 @@ export function compileSnapshot(s: PolicySnapshot): CompiledSnapshot {
   for (const c of new Set(schemas.values())) for (const w of c.warnings) warnings.push(`${c.meta.schema_id}: ${w}`);
   const unavailable = new Set(s.unavailable_schemas);
   const contracts = new Map(s.contracts.map((c) => [c.contract_id, contract.compile(c)]));
+  for (const c of contracts.values()) for (const w of c.warnings) warnings.push(`${c.contractId}: ${w}`);
   const keys = identity.compileKeys(s.identity_keys);
   const safeMode = s.ops.global.safe_mode === true;
   const datasets = new Map<string, CompiledDataset>();
@@ -137,34 +127,7 @@ export interface RecordOutcome {
   gateCodes: string[][];
 }
 
-const NO_KEYS: string[] = [];
 const NO_CODES: string[] = [];
-
-/** Per-record decode state; resolution may ask for the payload before the writer schema is final. */
-class RecordState implements resolution.ResolutionInput {
-  schemaKeys: string[] = NO_KEYS;
-  header: envelope.WireHeader | string | null = null;
-  decoded: envelope.Decoded | null = null;
-  decodedWith: CompiledSchema | undefined = undefined;
-  constructor(
-    readonly rec: RawRecord,
-    readonly limits: envelope.EnvelopeLimits,
-    readonly wireWriter: CompiledSchema | undefined,
-  ) {}
-  /** Decodes with `writer`, reusing an earlier decode when the data format is the same. */
-  decode(writer: CompiledSchema | undefined): envelope.Decoded {
-    const fmt = writer?.meta.data_format ?? 'JSON';
-    if (this.decoded === null || (this.decodedWith?.meta.data_format ?? 'JSON') !== fmt) {
-      this.decoded = envelope.decode(this.rec.value, this.header, writer, this.limits);
-      this.decodedWith = writer;
-    }
-    return this.decoded;
-  }
-  payload(): unknown {
-    const d = this.decode(this.wireWriter);
-    return d.ok ? d.value : undefined;
-  }
-}
 
 /** Module-level (not a per-record closure): records one gate's failure. */
 function add(failedGates: string[], gateCodes: string[][], gate: GateName, codes: string[] | null): void {
@@ -175,85 +138,44 @@ function add(failedGates: string[], gateCodes: string[][], gate: GateName, codes
 }
 
 const GATE_ACTION = { NONE: 'NONE', QUARANTINE: 'QUARANTINED', REPUBLISH: 'REPUBLISHED' } as const;
+const RESOLUTION = GATE_SPECS[0];
 
 /** Evaluates one record; `nowJson` is the batch's JSON-quoted evidence timestamp. */
 export function evaluateRecord(snap: CompiledSnapshot, rec: RawRecord, nowJson: string): RecordOutcome {
-  const header = rec.value !== null ? envelope.readWireHeader(rec.value) : null;
-  const wire = header !== null && typeof header === 'object' ? header : null;
-  const wireWriter = wire !== null ? snap.schemas.get(wire.versionId) : undefined;
-  const st = new RecordState(rec, snap.limits, wireWriter);
-  st.header = header;
-  if (wire !== null) st.schemaKeys = wireWriter ? [wire.versionId, wireWriter.meta.schema_id] : [wire.versionId];
-
+  const j = new RecordJudgement(snap, rec);
   const failedGates: string[] = [];
   const gateCodes: string[][] = [];
-
-  const res = resolution.evaluate(snap.resolution, rec, st);
-  const ds = res.dataset !== null ? snap.datasets.get(res.dataset) : undefined;
+  add(failedGates, gateCodes, RESOLUTION.name, RESOLUTION.run(j));
+  const ds = j.ds;
   if (ds === undefined) {
-    add(failedGates, gateCodes, 'RESOLUTION', [res.code ?? 'POLICY_NOT_FOUND']);
-    return finish(snap, rec, nowJson, undefined, res.dataset, null, 'NONE', wireWriter, failedGates, gateCodes, null);
+    return finish({ j, nowJson, ds, decided: 'NONE', writer: j.wireWriter, failedGates, gateCodes });
   }
-
-  // The writer schema: the Glue header's version, else the dataset's registered schema.
-  const writer = wire !== null ? wireWriter : ds.registered;
-  const writerCode =
-    wire !== null
-      ? wireWriter === undefined
-        ? snap.unavailable.has(wire.versionId)
-          ? 'SCHEMA_REGISTRY_UNAVAILABLE'
-          : 'SCHEMA_NOT_FOUND'
-        : null
-      : ds.registeredCode;
-  const decoded = st.decode(writer);
-
-  let who: identity.Identity | null = null;
-  if (ds.runs.IDENTITY) {
-    who = identity.evaluate(ds.identity, rec, decoded.ok ? decoded.value : undefined);
-    add(failedGates, gateCodes, 'IDENTITY', who.codes);
+  j.useDataset(ds);
+  for (let g = 1; g < GATE_SPECS.length; g++) {
+    if (ds.runs[g]) add(failedGates, gateCodes, GATE_SPECS[g].name, GATE_SPECS[g].run(j));
   }
-  if (ds.runs.ENVELOPE && !decoded.ok) add(failedGates, gateCodes, 'ENVELOPE', [decoded.code!]);
-  if (ds.runs.SCHEMA) {
-    if (writerCode !== null) add(failedGates, gateCodes, 'SCHEMA', [writerCode]);
-    else if (writer !== undefined && decoded.ok)
-      add(failedGates, gateCodes, 'SCHEMA', schema.evaluate(writer, decoded.value, decoded.binary));
-  }
-  if (ds.runs.COMPATIBILITY && wire !== null && writer !== undefined && ds.policy.schema_id !== undefined) {
-    add(
-      failedGates,
-      gateCodes,
-      'COMPATIBILITY',
-      compatibility.evaluate(snap.compat, writer, ds.registered, ds.policy.compatibility_mode),
-    );
-  }
-  if (ds.runs.CONTRACT && ds.policy.contract_id !== undefined) {
-    if (ds.contract === undefined) add(failedGates, gateCodes, 'CONTRACT', ['CONTRACT_NOT_FOUND']);
-    else if (decoded.ok) add(failedGates, gateCodes, 'CONTRACT', contract.evaluate(ds.contract, decoded.value));
-  }
-  let findings: pii.PiiFinding[] | null = null;
-  if (ds.runs.PII && decoded.ok) {
-    const r = pii.evaluate(ds.pii, decoded.value, !decoded.binary);
-    findings = r.findings;
-    add(failedGates, gateCodes, 'PII', r.codes);
-  }
-  const pass = failedGates.length === 0;
-  const decided = pass ? ds.onPass : ds.onFail;
-  return finish(snap, rec, nowJson, ds, res.dataset, who, decided, writer, failedGates, gateCodes, findings);
+  const decided = failedGates.length === 0 ? ds.onPass : ds.onFail;
+  return finish({ j, nowJson, ds, decided, writer: j.writer, failedGates, gateCodes });
 }
 
-function finish(
-  _snap: CompiledSnapshot,
-  rec: RawRecord,
-  nowJson: string,
-  ds: CompiledDataset | undefined,
-  urn: string | null,
-  who: identity.Identity | null,
-  decided: RecordVerdict['action'],
-  writer: CompiledSchema | undefined,
-  failedGates: string[],
-  gateCodes: string[][],
-  findings: pii.PiiFinding[] | null,
-): RecordOutcome {
+/** Everything the gates decided about one record: what its evidence and verdict are made of. */
+interface Judged {
+  j: RecordJudgement;
+  /** The batch's JSON-quoted evidence timestamp. */
+  nowJson: string;
+  /** The record's dataset, when it resolved to one with a policy. */
+  ds: CompiledDataset | undefined;
+  /** The action before ops toggles pause it. */
+  decided: RecordVerdict['action'];
+  writer: CompiledSchema | undefined;
+  failedGates: string[];
+  /** Parallel to failedGates. */
+  gateCodes: string[][];
+}
+
+function finish(d: Judged): RecordOutcome {
+  const { j, ds, decided, writer, failedGates, gateCodes } = d;
+  const { snap, rec, urn, who } = j;
   const pass = failedGates.length === 0;
   const paused = ds?.paused === true && decided !== 'NONE';
   const action = paused ? 'NONE' : decided;
@@ -262,8 +184,8 @@ function finish(
   const confidence = who?.confidence ?? 'NONE';
   const evidence = serialiseEvidence({
     id,
-    nowJson,
-    frags: ds?.frags ?? (urn === null ? _snap.unresolvedFrags : datasetFragments(urn, null, null, 'ALERT_ONLY')),
+    nowJson: d.nowJson,
+    frags: ds?.frags ?? (urn === null ? snap.unresolvedFrags : datasetFragments(urn, null, null, 'ALERT_ONLY')),
     producerId: who?.producerId ?? null,
     confidence,
     topic: rec.topic,
@@ -274,11 +196,12 @@ function finish(
     schemaId: writer?.meta.schema_id ?? ds?.policy.schema_id ?? null,
     pass,
     failedGates,
+    gateCodes,
     reasonCodes,
     otel: rec.otel,
     payloadHex: rec.value === null ? null : payloadHex(rec.value),
     schemaFingerprint: writer?.fingerprint ?? null,
-    piiFindings: findings,
+    piiFindings: j.findings,
     action: paused ? 'PAUSED' : GATE_ACTION[decided],
   });
   const verdict: RecordVerdict = {

@@ -76,6 +76,8 @@ export interface RecordBatch {
   otel: Array<[string, string] | null>;
   /** Wall-clock time (ms) used for every evidence timestamp of this batch. */
   now: number;
+  /** Where the worker publishes the record it is on (progress.ts), for the per-record budget. */
+  progress?: SharedArrayBuffer;
 }
 
 export const META_FIELDS = 10;
@@ -105,9 +107,9 @@ export interface RecordVerdict {
 }
 
 export interface BatchStats {
-  /** key: `${topic}\u0000${dataset}\u0000${result}` -> count */
+  /** key: recordsKey(topic, dataset, result) (stats-keys.ts) -> count */
   records: Record<string, number>;
-  /** key: `${gate}\u0000${reason base}\u0000${dataset}` -> count */
+  /** key: gateFailureKey(gate, reason base, dataset) (stats-keys.ts) -> count */
   gateFailures: Record<string, number>;
   /** Per dataset: the per-record evaluation latencies in milliseconds (histogram input). */
   evalMs: Record<string, number[]>;

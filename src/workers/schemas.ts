@@ -3,6 +3,9 @@
  * 04/06/07), avsc types for Avro, and a fingerprint of the canonical definition. Problems that
  * TypeBox would hide are found here: an unresolved `$ref` compiles to reject-all, so it becomes
  * a compile error; an unknown `format` silently passes, so it becomes a warning.
+ * `pattern` keywords run on RE2 (TypeBox takes a RegExp there and calls its `test`); TypeBox
+ * offers no such seam for `patternProperties` (nor the `additionalProperties` key test built
+ * from them), so those stay on V8, bounded by the enforcer's per-record budget.
  */
 import { createHash } from 'node:crypto';
 import avro from 'avsc';
@@ -10,6 +13,7 @@ import { Format } from 'typebox/format';
 import Schema, { Meta } from 'typebox/schema';
 import { describeSchemaErrors } from '../common/schema-errors.js';
 import { installFastFormats } from './gates/formats.js';
+import { compilePattern, Re2RegExp } from './gates/patterns.js';
 import type { RegistrySchema } from './protocol.js';
 
 // TypeBox validators capture their format checkers when compiled: use the fast date-time (same acceptance).
@@ -142,6 +146,44 @@ function refResolves(
     : resolvePointer(target, fragment) !== undefined;
 }
 
+const DATA_KEYWORDS = new Set(['enum', 'const', 'default', 'examples']);
+
+/**
+ * A copy of `node` for TypeBox in which every `pattern` keyword is an RE2-backed RegExp. The
+ * normalised document itself keeps its strings (compatibility compares them). A pattern RE2
+ * cannot compile (lookaround, backreferences) stays a string, on V8, with a compile warning.
+ */
+function withRe2Patterns(node: unknown, warnings: string[]): unknown {
+  if (Array.isArray(node)) return node.map((n) => withRe2Patterns(n, warnings));
+  if (node === null || typeof node !== 'object') return node;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(node)) {
+    if (DATA_KEYWORDS.has(k)) out[k] = v;
+    // A property *named* "pattern" holds a schema object, never a string.
+    else if (k === 'pattern' && typeof v === 'string') {
+      // TypeBox reads patterns in Unicode mode: one that is not valid there stays a string and
+      // fails the compile (SCHEMA_DEFINITION_INVALID), as before.
+      const c = unicodeValid(v) ? compilePattern(v) : null;
+      if (c === null) out[k] = v;
+      else if (c.ok) out[k] = new Re2RegExp(c.re, v);
+      else {
+        out[k] = v;
+        warnings.push(`PATTERN_ON_V8:${v}`);
+      }
+    } else out[k] = withRe2Patterns(v, warnings);
+  }
+  return out;
+}
+
+function unicodeValid(pattern: string): boolean {
+  try {
+    new RegExp(pattern, 'u'); // parsed, never run
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Compiles every schema of a snapshot; JSON Schemas may `$ref` each other by `$id`. */
 export function compileSchemas(list: RegistrySchema[]): Map<string, CompiledSchema> {
   const byKey = new Map<string, CompiledSchema>();
@@ -158,7 +200,9 @@ export function compileSchemas(list: RegistrySchema[]): Map<string, CompiledSche
       parsed.set(rs, err as Error);
     }
   }
-  const contextObj = Object.fromEntries(context);
+  // Referenced schemas are validated too: their patterns go to RE2 as well (warnings dropped:
+  // each schema reports its own when it is compiled as a writer).
+  const contextObj = Object.fromEntries([...context].map(([id, doc]) => [id, withRe2Patterns(doc, [])]));
   for (const rs of list) {
     const c = compileOne(rs, parsed.get(rs), context, contextObj);
     byKey.set(rs.version_id, c);
@@ -208,8 +252,9 @@ function compileOne(
     return { ...base, json: doc, fingerprint, error: 'UNRESOLVED_REF', problem: `$ref ${unresolved} does not resolve` };
   }
   try {
+    const re2Doc = withRe2Patterns(doc, base.warnings);
     // biome-ignore lint/suspicious/noExplicitAny: TypeBox's XSchema type does not describe arbitrary documents.
-    const validator = Schema.Compile(contextObj as any, doc as any) as unknown as CompiledSchema['validator'];
+    const validator = Schema.Compile(contextObj as any, re2Doc as any) as unknown as CompiledSchema['validator'];
     return { ...base, json: doc, fingerprint, validator };
   } catch (err) {
     return { ...base, json: doc, fingerprint, error: 'SCHEMA_DEFINITION_INVALID', problem: (err as Error).message };

@@ -8,7 +8,9 @@ import { performance } from 'node:perf_hooks';
 import { reasonCodeBase } from '../models/gates.js';
 import { decodeSnapshot, EvidenceWriter, recordCount, unpackRecord } from './pack.js';
 import { type CompiledSnapshot, compileSnapshot, evaluateRecord } from './pipeline.js';
+import { RecordProgress } from './progress.js';
 import type { BatchResult, BatchStats, RecordBatch, RecordVerdict } from './protocol.js';
+import { gateFailureKey, recordsKey } from './stats-keys.js';
 
 let cached: CompiledSnapshot | null = null;
 
@@ -33,7 +35,10 @@ export default function run(batch: RecordBatch): BatchResult {
   const latency = new Map<string, number[]>();
   // One clock read per record: each record's time runs from the previous one's end.
   let prev = performance.now();
+  const progress = batch.progress !== undefined ? new RecordProgress(batch.progress) : null;
+  const origin = performance.timeOrigin;
   for (let i = 0; i < n; i++) {
+    progress?.began(i, origin + prev);
     const rec = unpackRecord(batch, i);
     const out = evaluateRecord(snap, rec, nowJson);
     const now = performance.now();
@@ -57,7 +62,7 @@ export default function run(batch: RecordBatch): BatchResult {
     const gates = out.verdict.failed_gates;
     for (let g = 0; g < gates.length; g++) {
       for (const code of out.gateCodes[g]) {
-        const fk = `${gates[g]}\u0000${reasonCodeBase(code)}\u0000${ds}`;
+        const fk = gateFailureKey(gates[g], reasonCodeBase(code), ds);
         stats.gateFailures[fk] = (stats.gateFailures[fk] ?? 0) + 1;
       }
     }
@@ -67,8 +72,8 @@ export default function run(batch: RecordBatch): BatchResult {
   }
   for (const [ds, byTopic] of tally) {
     for (const [topic, c] of byTopic) {
-      if (c.pass) stats.records[`${topic}\u0000${ds}\u0000PASS`] = c.pass;
-      if (c.fail) stats.records[`${topic}\u0000${ds}\u0000FAIL`] = c.fail;
+      if (c.pass) stats.records[recordsKey(topic, ds, 'PASS')] = c.pass;
+      if (c.fail) stats.records[recordsKey(topic, ds, 'FAIL')] = c.fail;
     }
   }
   for (const [ds, ms] of latency) stats.evalMs[ds] = ms;

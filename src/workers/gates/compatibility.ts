@@ -8,6 +8,7 @@
 import type { CompatibilityMode } from '../../models/policy.js';
 import type { CompiledSchema } from '../schemas.js';
 import { readerAcceptsWriter } from './json-compat.js';
+import type { GateSpec } from './spec.js';
 import { pushCode, type ReasonCodeTable } from './types.js';
 
 export const GATE = 'COMPATIBILITY' as const;
@@ -104,3 +105,14 @@ function pair(reader: CompiledSchema, writer: CompiledSchema, code: string, out:
   }
   pushCode(out, code); // a definition that does not compile cannot be shown compatible
 }
+
+/** Only a record whose Glue header names its writer version is compared with the registered schema. */
+export const spec: GateSpec = {
+  name: GATE,
+  reasonCodes: REASON_CODES,
+  run(j) {
+    const ds = j.ds!;
+    if (j.wire === null || j.writer === undefined || ds.policy.schema_id === undefined) return null;
+    return evaluate(j.snap.compat, j.writer, ds.registered, ds.policy.compatibility_mode);
+  },
+};

@@ -1,11 +1,15 @@
 /**
  * CONTRACT: business rules of a data contract (required fields and domain constraints),
  * compiled once per contract version into flat checks: parsed paths, Sets for enums,
- * anchored RegExps, format functions. Reason codes name the concrete path (`items[2].sku`).
+ * whole-string RE2 patterns (gates/patterns.ts), format functions. Reason codes name the
+ * concrete path (`items[2].sku`).
  */
+import type { RE2JS } from 're2js';
 import type { ContractField, DataContract } from '../../models/contract.js';
 import { formatChecker } from './formats.js';
 import { isPlainObject, type PathSeg, parseFieldPath } from './paths.js';
+import { compilePattern } from './patterns.js';
+import type { GateSpec } from './spec.js';
 import { pushCode, type ReasonCodeTable } from './types.js';
 
 export const GATE = 'CONTRACT' as const;
@@ -32,7 +36,8 @@ interface Check {
   enumSet?: Set<unknown>;
   minimum?: number;
   maximum?: number;
-  pattern?: RegExp;
+  /** RE2, matched against the whole string; null when the pattern does not compile (never matches). */
+  pattern?: RE2JS | null;
   minLength?: number;
   maxLength?: number;
   format?: (s: string) => boolean;
@@ -43,6 +48,8 @@ export interface CompiledContract {
   checks: Check[];
   /** Declared PII allowances: generic path (`items[].note`) -> classes. Used by the PII gate. */
   pii: Map<string, Set<string>>;
+  /** Compile-time findings for logs (a stored pattern RE2 cannot run). */
+  warnings: string[];
 }
 
 const FORMATS: Record<string, string> = {
@@ -57,6 +64,7 @@ const FORMATS: Record<string, string> = {
 
 export function compile(contract: DataContract): CompiledContract {
   const pii = new Map<string, Set<string>>();
+  const warnings: string[] = [];
   const checks = contract.fields.map((f: ContractField): Check => {
     if (f.pii?.length) pii.set(f.path, new Set(f.pii));
     const fmt = f.format ? formatChecker(FORMATS[f.format]) : undefined;
@@ -68,27 +76,24 @@ export function compile(contract: DataContract): CompiledContract {
       enumSet: f.enum ? new Set<unknown>(f.enum) : undefined,
       minimum: f.minimum,
       maximum: f.maximum,
-      // Whole-string match: anchored once here, never per record.
-      pattern: f.pattern !== undefined ? anchored(f.pattern) : undefined,
+      pattern: f.pattern !== undefined ? wholeMatch(f.pattern, f.path, warnings) : undefined,
       minLength: f.min_length,
       maxLength: f.max_length,
       format: fmt,
     };
   });
-  return { contractId: contract.contract_id, checks, pii };
+  return { contractId: contract.contract_id, checks, pii, warnings };
 }
 
-/** Unicode mode when the pattern allows it (JSON Schema semantics), else plain; a bad pattern never matches. */
-function anchored(pattern: string): RegExp {
-  try {
-    return new RegExp(`^(?:${pattern})$`, 'u');
-  } catch {
-    try {
-      return new RegExp(`^(?:${pattern})$`);
-    } catch {
-      return /(?!)/;
-    }
-  }
+/**
+ * The control plane refuses a pattern RE2 cannot compile; one stored before that rule never
+ * matches (PATTERN_MISMATCH on every value it checks) and is reported as a compile warning.
+ */
+function wholeMatch(pattern: string, path: string, warnings: string[]): RE2JS | null {
+  const c = compilePattern(pattern);
+  if (c.ok) return c.re;
+  warnings.push(`INVALID_PATTERN:${path}: ${c.problem}`);
+  return null;
 }
 
 /**
@@ -164,7 +169,8 @@ function leaf(ch: Check, v: unknown, i: number, indexed: boolean, out: string[] 
         out = code(out, 'LENGTH_OUT_OF_RANGE', ch, i, indexed);
       }
     }
-    if (ch.pattern !== undefined && !ch.pattern.test(v)) out = code(out, 'PATTERN_MISMATCH', ch, i, indexed);
+    if (ch.pattern !== undefined && (ch.pattern === null || !ch.pattern.testExact(v)))
+      out = code(out, 'PATTERN_MISMATCH', ch, i, indexed);
     if (ch.format !== undefined && !ch.format(v)) out = code(out, 'FORMAT_MISMATCH', ch, i, indexed);
   } else if (Array.isArray(v)) {
     if (
@@ -236,3 +242,16 @@ function codePoints(s: string): number {
   }
   return n;
 }
+
+/** Runs when the policy names a contract; CONTRACT_NOT_FOUND when the snapshot lacks it. */
+export const spec: GateSpec = {
+  name: GATE,
+  reasonCodes: REASON_CODES,
+  run(j) {
+    const ds = j.ds!;
+    if (ds.policy.contract_id === undefined) return null;
+    if (ds.contract === undefined) return ['CONTRACT_NOT_FOUND'];
+    const d = j.decoded!;
+    return d.ok ? evaluate(ds.contract, d.value) : null;
+  },
+};

@@ -5,6 +5,7 @@
  */
 import { inflateSync } from 'node:zlib';
 import type { CompiledSchema } from '../schemas.js';
+import type { GateSpec } from './spec.js';
 import type { ReasonCodeTable } from './types.js';
 
 export const GATE = 'ENVELOPE' as const;
@@ -195,3 +196,13 @@ export function decodeJson(bytes: Uint8Array, limits: EnvelopeLimits): Decoded {
     return fail('INVALID_JSON');
   }
 }
+
+/** The payload was decoded once, with the writer schema, before the gates ran (judgement.ts). */
+export const spec: GateSpec = {
+  name: GATE,
+  reasonCodes: REASON_CODES,
+  run(j) {
+    const d = j.decoded!;
+    return d.ok ? null : [d.code!];
+  },
+};

@@ -9,6 +9,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { ProducerIdentitySettings } from '../../models/policy.js';
 import { getDotted } from './paths.js';
+import type { GateSpec } from './spec.js';
 import { headerText, type RawRecord, type ReasonCodeTable } from './types.js';
 
 export const GATE = 'IDENTITY' as const;
@@ -129,3 +130,15 @@ export function evaluate(c: CompiledIdentity, rec: RawRecord, payload: unknown):
   if (claim !== null) return { producerId: claim, confidence: 'LOW', codes };
   return { producerId: null, confidence: 'NONE', codes };
 }
+
+/** Leaves who produced the record for the evidence, whether or not the gate fails. */
+export const spec: GateSpec = {
+  name: GATE,
+  reasonCodes: REASON_CODES,
+  run(j) {
+    const d = j.decoded!;
+    const who = evaluate(j.ds!.identity, j.rec, d.ok ? d.value : undefined);
+    j.who = who;
+    return who.codes;
+  },
+};

@@ -8,6 +8,7 @@
 import type { PiiPolicy } from '../../models/policy.js';
 import { genericPath } from './paths.js';
 import { CLASS_BITS, detectUnderKey, MIN_PII_LENGTH } from './pii-detect.js';
+import type { GateSpec } from './spec.js';
 import { flat, pushCode, type ReasonCodeTable } from './types.js';
 
 export const GATE = 'PII' as const;
@@ -226,3 +227,16 @@ function allowedByText(c: CompiledPii, path: string): number {
   for (const cls of c.allowed.get(genericPath(path)) ?? []) bits |= CLASS_BIT.get(cls) ?? 0;
   return bits;
 }
+
+/** Leaves its findings for the evidence (DETECT finds without failing). */
+export const spec: GateSpec = {
+  name: GATE,
+  reasonCodes: REASON_CODES,
+  run(j) {
+    const d = j.decoded!;
+    if (!d.ok) return null;
+    const r = evaluate(j.ds!.pii, d.value, !d.binary);
+    j.findings = r.findings;
+    return r.codes;
+  },
+};

@@ -5,8 +5,12 @@
  * match a topic are cached per topic name (patterns are tested once per topic, not per record).
  * Two different datasets matching at the same specificity is AMBIGUOUS_DATASET.
  */
+
+import type { RE2JS } from 're2js';
 import type { ResolutionRule } from '../../models/resolution.js';
 import { getDotted } from './paths.js';
+import { compilePattern } from './patterns.js';
+import type { GateSpec } from './spec.js';
 import { headerText, type RawRecord, type ReasonCodeTable } from './types.js';
 
 export const GATE = 'RESOLUTION' as const;
@@ -15,6 +19,7 @@ export const REASON_CODES: ReasonCodeTable = {
   UNRESOLVED_DATASET:
     'No resolution rule matches the record (topic, schema version id, headers, extraction rules); dataset_urn is null.',
   AMBIGUOUS_DATASET: 'Rules of two different datasets match with the same specificity; dataset_urn is null.',
+  POLICY_NOT_FOUND: 'The record resolved to a dataset that has no policy in the snapshot.',
 };
 
 const CONFIDENCE_RANK = { HIGH: 3, MEDIUM: 2, LOW: 1 } as const;
@@ -29,7 +34,8 @@ interface Extraction {
 interface Rule {
   rule: ResolutionRule;
   rank: number;
-  pattern: RegExp | null;
+  /** TOPIC_PATTERN, on RE2 (gates/patterns.ts): a whole-name match. */
+  pattern: RE2JS | null;
   headerName: string | null;
   headerValue: string | null;
   extraction: Extraction | null;
@@ -66,13 +72,11 @@ function parseExtraction(s: string | undefined): Extraction | null {
 export function compile(rules: ResolutionRule[]): CompiledResolution {
   const compiled: Rule[] = [];
   for (const r of rules) {
-    let pattern: RegExp | null = null;
+    let pattern: RE2JS | null = null;
     if (r.source_type === 'TOPIC_PATTERN') {
-      try {
-        pattern = new RegExp(`^(?:${r.source_value})$`);
-      } catch {
-        continue; // the control plane validates patterns; a bad one can match nothing
-      }
+      const c = compilePattern(r.source_value);
+      if (!c.ok) continue; // the control plane refuses such patterns; a bad one can match nothing
+      pattern = c.re;
     }
     const eq = r.source_value.indexOf('=');
     const isHeader = r.source_type === 'HEADER' && eq > 0;
@@ -95,7 +99,7 @@ function candidates(c: CompiledResolution, topic: string): Rule[] {
     list = c.rules.filter((r) => {
       const t = r.rule.source_type;
       if (t === 'TOPIC') return r.rule.source_value === topic;
-      if (t === 'TOPIC_PATTERN') return r.pattern!.test(topic);
+      if (t === 'TOPIC_PATTERN') return r.pattern!.testExact(topic);
       return true; // SCHEMA_ID and HEADER rules are checked per record
     });
     if (c.byTopic.size > 10_000) c.byTopic.clear();
@@ -129,3 +133,15 @@ export function evaluate(c: CompiledResolution, rec: RawRecord, input: Resolutio
   if (best === null) return { dataset: null, code: 'UNRESOLVED_DATASET', confidence: null };
   return { dataset: best.rule.dataset_urn, code: null, confidence: best.rule.resolution_confidence };
 }
+
+/** Sets the record's dataset; a record without one (or without a policy) stops here. */
+export const spec: GateSpec = {
+  name: GATE,
+  reasonCodes: REASON_CODES,
+  run(j) {
+    const res = evaluate(j.snap.resolution, j.rec, j);
+    j.urn = res.dataset;
+    j.ds = res.dataset !== null ? j.snap.datasets.get(res.dataset) : undefined;
+    return j.ds === undefined ? [res.code ?? 'POLICY_NOT_FOUND'] : null;
+  },
+};

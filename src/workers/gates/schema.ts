@@ -6,6 +6,7 @@
  */
 import type { CompiledSchema } from '../schemas.js';
 import { childPath, pointerToPath } from './paths.js';
+import type { GateSpec } from './spec.js';
 import { pushCode, type ReasonCodeTable } from './types.js';
 
 export const GATE = 'SCHEMA' as const;
@@ -100,3 +101,14 @@ function jsonSchemaCodes(writer: CompiledSchema, value: unknown): string[] {
   }
   return out.length ? out : ['SCHEMA_MISMATCH'];
 }
+
+/** A missing writer schema fails the gate; an undecodable payload is ENVELOPE's failure. */
+export const spec: GateSpec = {
+  name: GATE,
+  reasonCodes: REASON_CODES,
+  run(j) {
+    if (j.writerCode !== null) return [j.writerCode];
+    const d = j.decoded!;
+    return j.writer !== undefined && d.ok ? evaluate(j.writer, d.value, d.binary) : null;
+  },
+};

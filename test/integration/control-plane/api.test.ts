@@ -182,6 +182,34 @@ test('422 logical errors and 404s', async (t) => {
     ),
     'INVALID_CONTRACT',
   );
+  // Issue 13.1: patterns run on RE2; what RE2 cannot run (lookaround, backreferences) is refused,
+  // and the catastrophic-on-V8 ones it runs in linear time are accepted.
+  for (const pattern of ['(?=a)a', '(a)\\1']) {
+    const r = await cp.call(
+      'PUT',
+      '/v1/contracts/dc:re2:1',
+      admin,
+      contract('dc:re2:1', { fields: [{ path: 'a', pattern }] }),
+    );
+    await code422(r, 'INVALID_CONTRACT');
+    assert.match(JSON.stringify(r.body), /RE2/, 'the message names the engine');
+  }
+  assert.equal(
+    (
+      await cp.call(
+        'PUT',
+        '/v1/contracts/dc:redos:1',
+        admin,
+        contract('dc:redos:1', {
+          fields: [
+            { path: 'a', pattern: '^(a+)+$' },
+            { path: 'b', pattern: '(x|x)*y' },
+          ],
+        }),
+      )
+    ).status,
+    201,
+  );
   assert.equal((await cp.call('GET', urnPath(URN), admin)).body.error.code, 'DATASET_NOT_FOUND');
   assert.equal((await cp.call('GET', '/v1/contracts/dc:none:1', admin)).status, 404);
   assert.equal(

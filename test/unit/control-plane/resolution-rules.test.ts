@@ -54,3 +54,13 @@ test('rule problems: urn, regex, header and topic shapes', () => {
     [0, 1, 2, 3],
   );
 });
+
+test('TOPIC_PATTERN runs on RE2: a backtracking pattern cannot stall the overlap check; lookaround is refused', () => {
+  const t0 = performance.now();
+  assert.ok(!sourcesOverlap(r(A, 'TOPIC_PATTERN', '(a+)+'), r(B, 'TOPIC', `${'a'.repeat(60)}-`)));
+  assert.ok(performance.now() - t0 < 250, 'V8 would take hours on this topic name');
+  assert.deepEqual(
+    ruleProblems(A, [r(A, 'TOPIC_PATTERN', 'raw\\.(?!test).*'), r(A, 'TOPIC_PATTERN', '(a+)+')]).map((p) => p.index),
+    [0],
+  );
+});

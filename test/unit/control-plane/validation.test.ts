@@ -77,6 +77,18 @@ test('policy, contract and ops logical checks', () => {
     code(() => checkContract({ contract_id: 'dc:a:1', fields: [{ path: 'a', min_length: 1, max_length: 2 }] })),
     undefined,
   );
+  for (const pattern of ['(?=a)a', '(a)\\1', '(?<!x)y', '[']) {
+    assert.equal(
+      code(() => checkContract({ contract_id: 'dc:a:1', fields: [{ path: 'a', pattern }] })),
+      'INVALID_CONTRACT',
+      `${pattern} is refused: RE2 cannot run it`,
+    );
+  }
+  // Catastrophic on V8, linear on RE2: accepted, because the gate runs it on RE2.
+  assert.equal(
+    code(() => checkContract({ contract_id: 'dc:a:1', fields: [{ path: 'a', pattern: '^(a+)+$' }] })),
+    undefined,
+  );
   const ops = (o: object) => ({ actions_paused: false, disabled_gates: [], ...o }) as unknown as DatasetOpsToggles;
   assert.equal(
     code(() => checkDatasetOps(ops({ disabled_gates: ['RESOLUTION'] }), policy)),

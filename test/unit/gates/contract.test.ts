@@ -140,3 +140,54 @@ test('CONTRACT: the compiled contract is used for every record (no per-record Re
   const snap = snapshot({ policies: [policy({ schema_id: undefined })] });
   assert.deepEqual(run(snap, rec(order())).event.validation.failed_gates, []);
 });
+
+/** A one-field contract: `v`, a string with `pattern`. */
+const onePattern = (pattern: string) =>
+  compile({
+    contract_id: 'dc:t:1',
+    created_at: '2026-01-01T00:00:00Z',
+    created_by: 't',
+    fields: [{ path: 'v', type: 'string', pattern }],
+  });
+
+/** The issue-13 bait: V8's backtracking engine needs ~2^n steps for these near-misses. */
+const REDOS: Array<[string, string]> = [
+  ['(a+)+', `${'a'.repeat(40)}!`],
+  ['(x|x)*y', 'x'.repeat(40)],
+  ['^(\\w+\\s?)*$', `${'word '.repeat(30)}!`],
+];
+
+test('CONTRACT: patterns run in linear time (RE2): catastrophic-backtracking bait answers at once', () => {
+  for (const [pattern, bait] of REDOS) {
+    const cc = onePattern(pattern);
+    const t0 = performance.now();
+    assert.deepEqual(evaluate(cc, { v: bait }), ['PATTERN_MISMATCH:v'], pattern);
+    const ms = performance.now() - t0;
+    // V8 takes minutes on each of these; RE2 a fraction of a millisecond.
+    assert.ok(ms < 250, `${pattern}: ${ms} ms`);
+  }
+});
+
+test('CONTRACT: ECMAScript pattern syntax keeps its meaning on RE2', () => {
+  const cases: Array<[string, string, boolean]> = [
+    ['\\u00e9+', 'éé', true],
+    ['\\u{1F600}', '😀', true],
+    ['[A-Z]{3}', 'EUR', true],
+    ['[A-Z]{3}', 'EURO', false], // whole-string match
+    ['\\d{4}-\\d{2}', '2026-01', true],
+    ['a|b', 'ab', false], // anchoring wraps the alternation
+    ['\\p{Lu}\\p{Ll}+', 'Émile', true],
+    ['.', '😀', true], // a code point, as in Unicode mode
+  ];
+  for (const [pattern, value, ok] of cases) {
+    const cc = onePattern(pattern);
+    assert.deepEqual(evaluate(cc, { v: value }), ok ? null : ['PATTERN_MISMATCH:v'], `${pattern} on ${value}`);
+  }
+});
+
+test('CONTRACT: a stored pattern RE2 cannot run never matches and is a compile warning', () => {
+  const cc = onePattern('(?=a)a');
+  assert.deepEqual(evaluate(cc, { v: 'a' }), ['PATTERN_MISMATCH:v']);
+  assert.equal(cc.warnings.length, 1);
+  assert.match(cc.warnings[0], /^INVALID_PATTERN:v: /);
+});

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ResolutionRule } from '../../../src/models/resolution.js';
+import { compile, evaluate } from '../../../src/workers/gates/resolution.js';
 import { glue, headers, policy, rec, run, snapshot, TOPIC, URN, V1 } from './fixtures.js';
 
 const OTHER = 'urn:dp:orders:cancelled';
@@ -114,3 +115,12 @@ for (const c of cases) {
     } else assert.ok(!event.validation.failed_gates.includes('RESOLUTION'));
   });
 }
+
+test('RESOLUTION: TOPIC_PATTERN runs on RE2 (a backtracking pattern against a hostile topic name answers at once)', () => {
+  const c = compile([rule({ source_type: 'TOPIC_PATTERN', source_value: '(a+)+' })]);
+  const t0 = performance.now();
+  const res = evaluate(c, rec({}, { topic: `${'a'.repeat(60)}-` }), { schemaKeys: [], payload: () => undefined });
+  assert.ok(performance.now() - t0 < 250);
+  assert.equal(res.code, 'UNRESOLVED_DATASET');
+  assert.equal(evaluate(c, rec({}, { topic: 'aaa' }), { schemaKeys: [], payload: () => undefined }).dataset, URN);
+});

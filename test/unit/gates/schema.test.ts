@@ -198,3 +198,42 @@ test('a JSON Schema that breaks its meta-schema is unusable (it would otherwise 
     ['SCHEMA_DEFINITION_INVALID', 'undefined type name: strang'],
   );
 });
+
+test('SCHEMA: `pattern` keywords run on RE2: catastrophic-backtracking bait answers at once', () => {
+  const def = {
+    ...STRICT,
+    properties: {
+      ...STRICT.properties,
+      id: { type: 'string', pattern: '^(a+)+$' },
+      // A property *named* pattern is a schema, not the keyword: it keeps its own pattern.
+      pattern: { type: 'string', pattern: '^\\u00e9$' },
+    },
+  };
+  const snap = strictSnap(def);
+  const t0 = performance.now();
+  const bad = run(snap, rec(Buffer.from(JSON.stringify({ ...ok, id: `${'a'.repeat(40)}!`, pattern: 'é' }))));
+  assert.ok(performance.now() - t0 < 1000, 'V8 would take minutes on this value');
+  assert.deepEqual(bad.event.validation.reason_codes, ['PATTERN_MISMATCH:id']);
+  const good = run(snap, rec(Buffer.from(JSON.stringify({ ...ok, id: 'aaa', pattern: 'é' }))));
+  assert.deepEqual(good.event.validation.reason_codes, []);
+  // The stored document keeps the pattern as text (COMPATIBILITY compares it).
+  const [compiled] = compileSchemas([schema({ definition: JSON.stringify(def) })]).values();
+  assert.equal((compiled.json!.properties as Record<string, { pattern: unknown }>).id.pattern, '^(a+)+$');
+});
+
+test('SCHEMA: a pattern RE2 cannot compile stays on V8 with a compile warning', () => {
+  const def = { ...STRICT, properties: { ...STRICT.properties, id: { type: 'string', pattern: '^(?=o)o-1$' } } };
+  const [compiled] = compileSchemas([schema({ definition: JSON.stringify(def) })]).values();
+  assert.deepEqual(compiled.warnings, ['PATTERN_ON_V8:^(?=o)o-1$']);
+  const snap = strictSnap(def);
+  assert.deepEqual(run(snap, rec(Buffer.from(JSON.stringify({ ...ok, id: 'o-1' })))).event.validation.reason_codes, []);
+  assert.deepEqual(run(snap, rec(Buffer.from(JSON.stringify({ ...ok, id: 'o-2' })))).event.validation.reason_codes, [
+    'PATTERN_MISMATCH:id',
+  ]);
+});
+
+test('SCHEMA: a pattern that is not valid in Unicode mode still makes the schema invalid, as before', () => {
+  const def = { ...STRICT, properties: { ...STRICT.properties, id: { type: 'string', pattern: 'a\\-b' } } };
+  const [compiled] = compileSchemas([schema({ definition: JSON.stringify(def) })]).values();
+  assert.equal(compiled.error, 'SCHEMA_DEFINITION_INVALID');
+});

@@ -28,6 +28,17 @@ describe('enforcerConfig', () => {
     assert.equal(c.httpPort, 9464);
     assert.ok(c.workers >= 1);
   });
+  it('SF_RECORD_BUDGET_MS: 2000 ms by default, a positive integer', () => {
+    process.env.SF_ENFORCER_TOPICS = 'raw.a';
+    delete process.env.SF_RECORD_BUDGET_MS;
+    assert.equal(enforcerConfig().recordBudgetMs, 2000);
+    process.env.SF_RECORD_BUDGET_MS = '250';
+    assert.equal(enforcerConfig().recordBudgetMs, 250);
+    for (const bad of ['0', '-5', 'soon']) {
+      process.env.SF_RECORD_BUDGET_MS = bad;
+      assert.throws(() => enforcerConfig(), { code: 'CONFIG_INVALID' }, bad);
+    }
+  });
   it('rejects a malformed number with a config error', () => {
     process.env.SF_ENFORCER_TOPICS = 'raw.a';
     process.env.SF_WORKERS = 'two';
