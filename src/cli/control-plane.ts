@@ -4,9 +4,11 @@
  */
 import { ConfigError } from '../common/config.js';
 import { mintDevToken } from '../common/dev-token.js';
+import { runService } from '../common/lifecycle.js';
+import { createLogger } from '../common/logger.js';
 import { authConfigFromEnv } from '../control-plane/auth.js';
 import { controlPlaneConfig } from '../control-plane/config.js';
-import { startControlPlane } from '../control-plane/server.js';
+import { type RunningControlPlane, startControlPlane } from '../control-plane/server.js';
 import { parseCommandArgs, UsageError } from './args.js';
 
 const HELP = `Usage: signal-factory control-plane [--port <n>]
@@ -19,6 +21,7 @@ Runs the Gateway Control Plane REST API (docs/api.md). Options and their variabl
   SF_AUTH_JWT_SECRET                                   development HS256 secret
   SF_EVIDENCE_INDEX auto|on|off [auto: on when SF_KAFKA_BROKERS is set]
   SF_SCHEMA_CHECK auto|glue|off [auto: glue when SF_GLUE_REGISTRY or SF_AWS_ENDPOINT is set]; see docs/api.md for all.
+  SF_STARTUP_TIMEOUT_MS [60000], SF_SHUTDOWN_DEADLINE_MS [30000]: bounded start-up and stop.
 
 'token' prints an HS256 token signed with SF_AUTH_JWT_SECRET (development only).
 `;
@@ -73,16 +76,27 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   if (values.port !== undefined) process.env.SF_HTTP_PORT = values.port;
-  const cp = await startControlPlane(controlPlaneConfig());
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off('SIGTERM', stop);
-      process.off('SIGINT', stop);
-      resolve();
-    };
-    process.on('SIGTERM', stop);
-    process.on('SIGINT', stop);
-  });
-  await cp.close();
-  return 0;
+  const cfg = controlPlaneConfig();
+  const log = createLogger('control-plane', cfg.logLevel);
+  let starting: Promise<RunningControlPlane> | undefined;
+  return runService(
+    {
+      start: async () => {
+        starting = startControlPlane(cfg);
+        await starting;
+      },
+      // After an aborted start, close what it opens within a moment; the forced exit covers the rest.
+      stop: async () => {
+        const settled = starting?.catch(() => undefined);
+        const cp = await Promise.race([
+          settled,
+          new Promise<undefined>((r) => setTimeout(() => r(undefined), 2000).unref()),
+        ]);
+        await cp?.close();
+      },
+      phase: () => `opening the policy store (${cfg.policyStore}) and listening on ${cfg.host}:${cfg.port}`,
+      failure: new Promise<Error>(() => {}),
+    },
+    { log, startupTimeoutMs: cfg.startupTimeoutMs, shutdownDeadlineMs: cfg.shutdownDeadlineMs },
+  );
 }

@@ -1,4 +1,6 @@
 /** `signal-factory enforcer`: the Policy Enforcer process. */
+import type { Server } from 'node:http';
+import { runService } from '../common/lifecycle.js';
 import { createLogger } from '../common/logger.js';
 import { enforcerConfig } from '../main/config.js';
 import { Enforcer } from '../main/enforcer.js';
@@ -14,7 +16,8 @@ event per record. Configuration comes from the environment:
   SF_WORKERS, SF_CONTROL_PLANE_URL, SF_CONTROL_PLANE_TOKEN, SF_ENFORCER_HTTP_PORT,
   SF_ENFORCER_OFFSET_RESET, SF_ENFORCER_BATCH_SIZE, SF_ENFORCER_MAX_INFLIGHT,
   SF_QUARANTINE_URI, SF_GLUE_REGISTRY, SF_AWS_ENDPOINT, SF_SCHEMA_CACHE_TTL_MS,
-  SF_SHUTDOWN_DEADLINE_MS, SF_LOG_LEVEL (see the README's configuration table).
+  SF_ENFORCER_INSTANCE_ID, SF_STARTUP_TIMEOUT_MS, SF_SHUTDOWN_DEADLINE_MS, SF_LOG_LEVEL
+  (see the README's configuration table).
 `;
 
 export async function run(argv: string[]): Promise<number> {
@@ -27,33 +30,26 @@ export async function run(argv: string[]): Promise<number> {
   const log = createLogger('enforcer', cfg.logLevel);
   const tracing = await startTracing();
   const enforcer = new Enforcer(cfg, log, tracing.tracer);
-  const server = await startProbeServer(cfg.httpPort, {
-    live: () => enforcer.live(),
-    readiness: () => enforcer.readiness(),
-    registry: enforcer.metrics.registry,
-  });
-  let stopping: Promise<void> | undefined;
-  const stop = (signal: string) => {
-    log.info({ signal }, 'stopping');
-    stopping ??= enforcer
-      .stop()
-      .then(() => tracing.shutdown())
-      .finally(() => server.close());
-  };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
-  await enforcer.start();
-  await new Promise<void>((resolve) => {
-    const check = setInterval(() => {
-      if (stopping) {
-        clearInterval(check);
-        stopping.then(resolve, resolve);
-      } else if (!enforcer.live()) {
-        clearInterval(check);
-        stop('fatal');
-        (stopping as unknown as Promise<void>).then(resolve, resolve);
-      }
-    }, 200);
-  });
-  return enforcer.live() ? 0 : 1;
+  let server: Server | undefined;
+  return runService(
+    {
+      start: async (signal) => {
+        // Probes first: they answer (live, not ready) while start-up waits on its dependencies.
+        server = await startProbeServer(cfg.httpPort, {
+          live: () => enforcer.live(),
+          readiness: () => enforcer.readiness(),
+          registry: enforcer.metrics.registry,
+        });
+        await enforcer.start(signal);
+      },
+      stop: () =>
+        enforcer
+          .stop()
+          .then(() => tracing.shutdown())
+          .finally(() => server?.close()),
+      phase: () => (server ? enforcer.phase() : `opening the probe port ${cfg.httpPort}`),
+      failure: enforcer.failure,
+    },
+    { log, startupTimeoutMs: cfg.startupTimeoutMs, shutdownDeadlineMs: cfg.shutdownDeadlineMs },
+  );
 }

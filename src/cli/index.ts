@@ -5,14 +5,19 @@
  * configuration error, printed as `signal-factory <command>: [CODE] message` on stderr.
  */
 import { readFileSync } from 'node:fs';
+import { trapEarlySignals } from '../common/lifecycle.js';
 import { didYouMean, isUsageOrConfig, USAGE_EXIT, UsageError } from './args.js';
 
-const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> }> = {
+const COMMANDS: Record<
+  string,
+  { summary: string; service?: boolean; load: () => Promise<{ run(argv: string[]): Promise<number> }> }
+> = {
   'control-plane': {
     summary: 'run the Gateway Control Plane (REST); `control-plane token` mints a dev token',
+    service: true,
     load: () => import('./control-plane.js'),
   },
-  enforcer: { summary: 'run the Policy Enforcer', load: () => import('./enforcer.js') },
+  enforcer: { summary: 'run the Policy Enforcer', service: true, load: () => import('./enforcer.js') },
   demo: { summary: 'the steel-thread demo (design section 12), end to end', load: () => import('./demo.js') },
   validate: { summary: 'run the gate pipeline over NDJSON records, no Kafka', load: () => import('./validate.js') },
   apply: { summary: 'policy-as-code: apply a file or directory through the API', load: () => import('./apply.js') },
@@ -73,6 +78,7 @@ export async function main(argv: string[]): Promise<void> {
     process.exitCode = fail(undefined, new UsageError(`${what}${didYouMean(name, NAMES, (s) => `"${s}"`)}`));
     return;
   }
+  if (cmd.service) trapEarlySignals();
   try {
     const code = await (await cmd.load()).run(rest);
     if (code !== undefined) process.exitCode = code;

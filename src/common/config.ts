@@ -28,6 +28,10 @@ export interface CommonConfig {
   awsRegion: string;
   glueRegistry: string;
   logLevel: string;
+  /** Bound on start-up (connections, first policy snapshot): past it the process exits 1. */
+  startupTimeoutMs: number;
+  /** Bound on a graceful stop after SIGTERM. */
+  shutdownDeadlineMs: number;
 }
 
 export function commonConfig(): CommonConfig {
@@ -38,6 +42,8 @@ export function commonConfig(): CommonConfig {
     awsRegion: str('AWS_REGION', str('AWS_DEFAULT_REGION', 'us-east-1')),
     glueRegistry: str('SF_GLUE_REGISTRY', 'signal-factory'),
     logLevel: str('SF_LOG_LEVEL', 'info'),
+    startupTimeoutMs: int('SF_STARTUP_TIMEOUT_MS', 60_000, 100),
+    shutdownDeadlineMs: int('SF_SHUTDOWN_DEADLINE_MS', 30_000, 100),
   };
 }
 

@@ -35,7 +35,16 @@ export async function startControlPlane(cfg: ControlPlaneConfig): Promise<Runnin
     : undefined;
   const evidenceStatus = indexer ? () => indexer.status() : () => disabledStatus(cfg.evidenceIndexReason);
   const app = await buildApp({ store, auth, schemas, evidence, evidenceStatus, logger });
-  const url = await app.listen({ port: cfg.port, host: cfg.host });
+  let url: string;
+  try {
+    url = await app.listen({ port: cfg.port, host: cfg.host });
+  } catch (err) {
+    // A port in use is fatal: release what was opened so nothing keeps the process alive.
+    await app.close().catch(() => {});
+    evidence?.close();
+    await store.close();
+    throw err;
+  }
   // The API serves without the index consumer: a broker outage must not take policies down.
   indexer?.start();
   logger.info(

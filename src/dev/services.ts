@@ -51,6 +51,53 @@ export async function waitReady(url: string, timeoutMs: number, child?: ChildPro
   throw new Error(`${url} not ready after ${timeoutMs} ms: ${last}`);
 }
 
+export interface SpawnedCommand {
+  child: ChildProcess;
+  logFile: string;
+  /** Everything the process wrote so far (stdout and stderr), line by line. */
+  output(): string[];
+  /** Settles with the exit code (null when killed by a signal) and when it exited. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Spawns `signal-factory <command>` with extra env, without waiting for anything. */
+export function spawnCommand(opts: {
+  name: string;
+  command: string;
+  env: Record<string, string>;
+  logDir: string;
+  /** Keep the output in memory for `output()` (tests of short-lived processes). */
+  capture?: boolean;
+}): SpawnedCommand {
+  mkdirSync(opts.logDir, { recursive: true });
+  const logFile = join(opts.logDir, `${opts.name}.log`);
+  const out = createWriteStream(logFile, { flags: 'a' });
+  const child = spawn(process.execPath, [BIN, opts.command], {
+    env: { ...process.env, ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let text = '';
+  const keep = (b: Buffer) => {
+    text += b.toString('utf8');
+  };
+  if (opts.capture) {
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+  }
+  child.stdout?.pipe(out);
+  child.stderr?.pipe(out);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal, at: Date.now() })),
+  );
+  const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
+    if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+    child.kill(signal);
+    return (await exited).code;
+  };
+  return { child, logFile, output: () => text.split('\n').filter(Boolean), exited, stop };
+}
+
 /** Runs `signal-factory <command>` with extra env; logs go to `logDir/<name>.log`. */
 export async function startService(opts: {
   name: string;
@@ -60,22 +107,8 @@ export async function startService(opts: {
   logDir: string;
   readyTimeoutMs?: number;
 }): Promise<Service> {
-  mkdirSync(opts.logDir, { recursive: true });
-  const logFile = join(opts.logDir, `${opts.name}.log`);
-  const out = createWriteStream(logFile, { flags: 'a' });
-  const child = spawn(process.execPath, [BIN, opts.command], {
-    env: { ...process.env, ...opts.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout?.pipe(out);
-  child.stderr?.pipe(out);
+  const { child, logFile, stop } = spawnCommand(opts);
   const url = `http://127.0.0.1:${opts.port}`;
-  const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
-    if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
-    child.kill(signal);
-    const [code] = (await once(child, 'exit')) as [number | null];
-    return code;
-  };
   try {
     await waitReady(`${url}/readyz`, opts.readyTimeoutMs ?? 60_000, child);
   } catch (e) {

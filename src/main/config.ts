@@ -27,7 +27,8 @@ export interface EnforcerConfig extends CommonConfig {
   schemaRetryMs: number;
   /** Where evidence (and republished records) go: a separate cluster is allowed [SF_KAFKA_BROKERS]. */
   evidenceBrokers: string;
-  shutdownDeadlineMs: number;
+  /** Static group membership (group.instance.id), e.g. the pod name: a restarted process gets its partitions back at once. */
+  instanceId: string | undefined;
   /** How often enforcer_consumer_lag is refreshed from the broker's high watermarks. */
   lagRefreshMs: number;
   quarantineUri: string | undefined;
@@ -74,6 +75,7 @@ export function enforcerConfig(): EnforcerConfig {
     evidenceBrokers: env.str('SF_EVIDENCE_BROKERS', common.brokers),
     topics: parseTopics(process.env.SF_ENFORCER_TOPICS),
     groupId: env.str('SF_ENFORCER_GROUP_ID', 'signal-factory-enforcer'),
+    instanceId: process.env.SF_ENFORCER_INSTANCE_ID || undefined,
     workers: env.int('SF_WORKERS', defaultWorkers(), 1),
     controlPlaneUrl: env.str('SF_CONTROL_PLANE_URL', 'http://127.0.0.1:8080'),
     controlPlaneToken: process.env.SF_CONTROL_PLANE_TOKEN || undefined,
@@ -87,7 +89,6 @@ export function enforcerConfig(): EnforcerConfig {
     policyRefreshMs: env.int('SF_POLICY_REFRESH_MS', 2000, 100),
     schemaCacheTtlMs: env.int('SF_SCHEMA_CACHE_TTL_MS', 120_000, 1000),
     schemaRetryMs: env.int('SF_SCHEMA_RETRY_MS', 5000, 100),
-    shutdownDeadlineMs: env.int('SF_SHUTDOWN_DEADLINE_MS', 30_000, 100),
     lagRefreshMs: env.int('SF_LAG_REFRESH_MS', 5000, 100),
     quarantineUri: process.env.SF_QUARANTINE_URI || undefined,
     deliveryTimeoutMs: env.int('SF_EVIDENCE_DELIVERY_TIMEOUT_MS', 120_000, 1000),

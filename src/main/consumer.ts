@@ -4,8 +4,10 @@
  * partitions are committed before they go and never after.
  */
 import { CODES, KafkaConsumer, type LibrdKafkaError, type Message, type TopicPartition } from '../common/kafka.js';
+import { rateLimitedLog, routeClientLogs } from '../common/kafka-logs.js';
 import { kafkaSecurityConfig } from '../common/kafka-security.js';
 import type { Logger } from '../common/logger.js';
+import { tpKey as partitionKey } from './offsets.js';
 
 export interface RebalanceHooks {
   /** Runs after the partitions are assigned. */
@@ -41,22 +43,31 @@ export function rawConsumerConfig(opts: { brokers: string; groupId: string; fetc
 }
 
 export class RawConsumer {
-  readonly consumer: KafkaConsumer;
+  private readonly consumer: KafkaConsumer;
   private connected = false;
+  private closed = false;
 
   constructor(
-    opts: { brokers: string; groupId: string; offsetReset: 'latest' | 'earliest'; fetchQueueKb: number },
+    opts: {
+      brokers: string;
+      groupId: string;
+      offsetReset: 'latest' | 'earliest';
+      fetchQueueKb: number;
+      /** Static group membership (group.instance.id): a restart with the same id gets its partitions back at once. */
+      instanceId?: string;
+    },
     private readonly hooks: RebalanceHooks,
     private readonly log: Logger,
   ) {
     this.consumer = new KafkaConsumer(
       {
         ...rawConsumerConfig(opts),
+        ...(opts.instanceId ? { 'group.instance.id': opts.instanceId } : {}),
         rebalance_cb: (err: LibrdKafkaError, assignment: TopicPartition[]) => this.onRebalance(err, assignment),
       },
       { 'auto.offset.reset': opts.offsetReset },
     );
-    this.consumer.on('event.error', (err) => this.log.warn({ err: err.message }, 'consumer error'));
+    routeClientLogs(this.consumer, rateLimitedLog(log), { client: 'raw consumer' });
   }
 
   private onRebalance(err: LibrdKafkaError, assignment: TopicPartition[]): void {
@@ -79,11 +90,16 @@ export class RawConsumer {
     }
   }
 
-  async connect(topics: string[] | RegExp): Promise<void> {
+  async connect(topics: string[] | RegExp, timeoutMs = 30_000): Promise<void> {
     await new Promise<void>((resolve, reject) =>
-      this.consumer.connect({ timeout: 30_000 }, (err) => (err ? reject(err) : resolve())),
+      this.consumer.connect({ timeout: timeoutMs }, (err) => (err ? reject(err) : resolve())),
     );
     this.connected = true;
+    // Stopped while connecting: do not join the group on the way out.
+    if (this.closed) {
+      await this.disconnect();
+      throw new Error('consumer closed while connecting');
+    }
     this.consumer.setDefaultConsumeTimeout(CONSUME_TIMEOUT_MS);
     // librdkafka treats a subscription starting with ^ as a regex.
     this.consumer.subscribe(topics instanceof RegExp ? [topics.source] : topics);
@@ -106,7 +122,35 @@ export class RawConsumer {
     else this.consumer.commit(offsets);
   }
 
+  pause(parts: TopicPartition[]): void {
+    this.consumer.pause(parts);
+  }
+
+  resume(parts: TopicPartition[]): void {
+    this.consumer.resume(parts);
+  }
+
+  /** The broker's low and high watermarks of a partition. */
+  watermarks(topic: string, partition: number, timeoutMs: number): Promise<{ low: number; high: number }> {
+    return new Promise((resolve, reject) =>
+      this.consumer.queryWatermarkOffsets(topic, partition, timeoutMs, (err, w) =>
+        err ? reject(err) : resolve({ low: w.lowOffset, high: w.highOffset }),
+      ),
+    );
+  }
+
+  /** The group's committed offsets on the broker (-1 where the group has none). */
+  committed(parts: TopicPartition[], timeoutMs: number): Promise<Map<string, number>> {
+    return new Promise((resolve, reject) =>
+      this.consumer.committed(parts, timeoutMs, (err, tps) => {
+        if (err) return reject(err);
+        resolve(new Map(tps.map((tp) => [partitionKey(tp.topic, tp.partition), tp.offset ?? -1])));
+      }),
+    );
+  }
+
   async disconnect(): Promise<void> {
+    this.closed = true;
     if (!this.connected) return;
     this.connected = false;
     await new Promise<void>((resolve) => this.consumer.disconnect(() => resolve()));

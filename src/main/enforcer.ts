@@ -13,22 +13,25 @@
 import type { Tracer } from '@opentelemetry/api';
 import { glueClient, s3Client } from '../common/aws.js';
 import type { Message, TopicPartition } from '../common/kafka.js';
+import { abortable, retryUntilAborted, sleep } from '../common/lifecycle.js';
 import type { Logger } from '../common/logger.js';
+import { readWireHeader } from '../workers/gates/envelope.js';
+import { evidenceBytes } from '../workers/pack.js';
 import type { BatchResult } from '../workers/protocol.js';
 import { Quarantine } from './actions.js';
 import type { HistogramSeries } from './bulk-histogram.js';
 import type { EnforcerConfig } from './config.js';
 import { RawConsumer } from './consumer.js';
 import { GatePool } from './dispatch.js';
-import { type AckSink, KafkaSender } from './evidence-producer.js';
+import { type AckSink, KafkaSender, type Outgoing } from './evidence-producer.js';
+import { refreshLag, type StartStep, startStepText, startupFields, warnUncommitted } from './lifecycle.js';
 import { EnforcerMetrics, UNRESOLVED_DATASET_LABEL } from './metrics.js';
 import { OffsetTracker, type PartitionState, type Segment } from './offsets.js';
+import { type EmitChunk, PartitionEmitter } from './partition-emitter.js';
 import { PolicySnapshots } from './policy-snapshot.js';
 import { type ConsumedRecord, toRecord } from './records.js';
 import { SchemaRegistryCache } from './schema-registry.js';
 import { type RecordSpans, RecordTracer } from './tracing.js';
-
-const GLUE_HEADER_VERSION = 3;
 
 /**
  * Tracks, per record of one batch, how many acknowledgements are still due; when a record
@@ -52,10 +55,8 @@ class BatchCompletion implements AckSink {
   }
 }
 
-function uuidFromBytes(b: Buffer, at: number): string {
-  const h = b.toString('hex', at, at + 16);
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-}
+/** One Kafka connect attempt; short, because a native connect in flight delays process exit. */
+const CONNECT_ATTEMPT_MS = 5000;
 
 export class Enforcer {
   readonly metrics = new EnforcerMetrics();
@@ -63,6 +64,7 @@ export class Enforcer {
   readonly snapshots: PolicySnapshots;
   private readonly consumer: RawConsumer;
   private readonly sender: KafkaSender;
+  private readonly emitter: PartitionEmitter;
   private readonly pool: GatePool;
   private readonly quarantine: Quarantine | undefined;
   private readonly evidenceKeys = new Map<string, Buffer>();
@@ -71,6 +73,14 @@ export class Enforcer {
   private loopDone: Promise<void> | undefined;
   private timers: NodeJS.Timeout[] = [];
   private fatal: Error | undefined;
+  private failed: (err: Error) => void = () => {};
+  /** Settles with the first fatal error (runService stops the process on it). */
+  readonly failure = new Promise<Error>((resolve) => {
+    this.failed = resolve;
+  });
+  private startStep: StartStep = 'not started';
+  /** The group gave this member its first assignment (possibly empty): readiness waits for it. */
+  private assigned = false;
 
   private readonly tracer: RecordTracer;
 
@@ -90,11 +100,18 @@ export class Enforcer {
       log,
     });
     this.consumer = new RawConsumer(
-      { brokers: cfg.brokers, groupId: cfg.groupId, offsetReset: cfg.offsetReset, fetchQueueKb: cfg.fetchQueueKb },
+      {
+        brokers: cfg.brokers,
+        groupId: cfg.groupId,
+        offsetReset: cfg.offsetReset,
+        fetchQueueKb: cfg.fetchQueueKb,
+        instanceId: cfg.instanceId,
+      },
       { onAssign: (p) => this.onAssign(p), onRevoke: (p) => this.onRevoke(p) },
       log,
     );
     this.sender = new KafkaSender(cfg.evidenceBrokers, cfg.deliveryTimeoutMs, this.metrics, log);
+    this.emitter = new PartitionEmitter(this.sender);
     this.pool = new GatePool(cfg.workers, cfg.recordBudgetMs, log);
     this.quarantine = cfg.quarantineUri
       ? new Quarantine(
@@ -110,10 +127,11 @@ export class Enforcer {
       : undefined;
   }
 
-  /** Ready: connected both ways and holding policies (design 5, Kubernetes probes). */
+  /** Ready: connected both ways, holding policies and partitions (design 5, Kubernetes probes). */
   readiness(): { ready: boolean; reasons: string[] } {
     const reasons: string[] = [];
     if (!this.consumer.isConnected) reasons.push('consumer not connected');
+    else if (!this.assigned) reasons.push('waiting for the consumer group to assign partitions');
     if (!this.sender.isConnected) reasons.push('producer not connected');
     if (!this.snapshots.loaded) reasons.push('no policy snapshot yet');
     if (this.snapshots.degraded) reasons.push(this.snapshots.degraded);
@@ -122,29 +140,65 @@ export class Enforcer {
     return { ready: reasons.length === 0, reasons };
   }
 
+  /** Live until a fatal error (the process then stops and exits non-zero). */
   live(): boolean {
     return this.fatal === undefined;
   }
 
-  async start(): Promise<void> {
-    await this.sender.connect();
-    // Policies first: consuming before we hold them would judge records against nothing.
-    while (!this.snapshots.loaded && !this.stopping) {
-      await this.snapshots.refresh();
-      if (!this.snapshots.loaded) await new Promise((r) => setTimeout(r, 1000));
+  /** What start-up is doing now (named by the start-up timeout), with the last error seen. */
+  phase(): string {
+    const err = this.startStep === 'snapshot' ? this.snapshots.degraded : this.lastStartError;
+    return `${startStepText(this.startStep, this.cfg)}${err ? ` (last error: ${err})` : ''}`;
+  }
+
+  private lastStartError: string | undefined;
+  private readonly noteStartError = (err: unknown) => {
+    this.lastStartError = (err as Error).message;
+    this.log.warn({ err: this.lastStartError, step: this.startStep }, 'start-up step failed; retrying');
+  };
+
+  /** Bounded by the caller (runService); gives up between steps once `signal` aborts. */
+  async start(signal: AbortSignal): Promise<void> {
+    this.log.info(startupFields(this.cfg), 'enforcer starting');
+    try {
+      this.startStep = 'producer';
+      await retryUntilAborted(() => this.sender.connect(CONNECT_ATTEMPT_MS), signal, this.noteStartError);
+      // Policies first: consuming before we hold them would judge records against nothing.
+      this.startStep = 'snapshot';
+      while (!this.snapshots.loaded) {
+        await abortable(this.snapshots.refresh(), signal);
+        if (!this.snapshots.loaded) await sleep(1000, signal);
+      }
+      this.startStep = 'consumer';
+      this.lastStartError = undefined;
+      await retryUntilAborted(
+        () => this.consumer.connect(this.cfg.topics, CONNECT_ATTEMPT_MS),
+        signal,
+        this.noteStartError,
+      );
+      signal.throwIfAborted();
+    } catch (e) {
+      if (!signal.aborted) this.fail(e as Error);
+      throw e;
     }
-    await this.consumer.connect(this.cfg.topics);
+    this.startStep = 'running';
     this.timers.push(
       setInterval(() => this.commitDone(), this.cfg.commitIntervalMs),
       setInterval(() => void this.snapshots.refresh(), this.cfg.policyRefreshMs),
       setInterval(() => void this.refreshLag(), this.cfg.lagRefreshMs),
     );
     for (const t of this.timers) t.unref();
-    this.loopDone = this.loop().catch((e) => {
-      this.fatal = e as Error;
-      this.log.fatal({ err: (e as Error).stack }, 'consume loop failed');
-    });
+    this.loopDone = this.loop().catch((e) => this.fail(e as Error, 'consume loop failed'));
     this.log.info({ group: this.cfg.groupId, workers: this.cfg.workers }, 'enforcer started');
+  }
+
+  /** Fatal: /healthz turns 503 and the process stops (runService logs the cause once). */
+  private fail(err: Error, where?: string): void {
+    if (this.fatal) return;
+    this.fatal = where
+      ? Object.assign(new Error(`${where}: ${err.message}`), { code: (err as { code?: unknown }).code })
+      : err;
+    this.failed(this.fatal);
   }
 
   private onAssign(parts: TopicPartition[]): void {
@@ -152,9 +206,13 @@ export class Enforcer {
     // New partitions follow the current backpressure state; resuming also clears a pause
     // librdkafka kept from before a revoke (else a partition could stay paused forever).
     const tps = parts.map((p) => ({ topic: p.topic, partition: p.partition }));
-    if (this.paused) this.consumer.consumer.pause(tps);
-    else this.consumer.consumer.resume(tps);
+    if (this.paused) this.consumer.pause(tps);
+    else this.consumer.resume(tps);
     this.metrics.paused.set(this.paused ? this.tracker.partitions().length : 0);
+    if (!this.assigned) {
+      this.assigned = true;
+      void warnUncommitted(this.consumer, tps, this.cfg, this.log);
+    }
   }
 
   private onRevoke(parts: TopicPartition[]): void {
@@ -186,8 +244,8 @@ export class Enforcer {
   private setPaused(pause: boolean): void {
     if (pause === this.paused) return;
     const parts = this.tracker.partitions().map((p) => ({ topic: p.topic, partition: p.partition }));
-    if (pause) this.consumer.consumer.pause(parts);
-    else this.consumer.consumer.resume(parts);
+    if (pause) this.consumer.pause(parts);
+    else this.consumer.resume(parts);
     this.paused = pause;
     this.metrics.paused.set(pause ? parts.length : 0);
     this.log.info(
@@ -240,9 +298,9 @@ export class Enforcer {
       }
       if (!g) continue; // revoked since it was fetched: the new owner reads it again
       const value = m.value ?? null;
-      if (value && value.length >= 18 && value[0] === GLUE_HEADER_VERSION) {
-        const id = uuidFromBytes(value, 2);
-        if (!this.snapshots.isKnownSchema(id)) wireIds.add(id);
+      const header = value && readWireHeader(value);
+      if (header && typeof header === 'object' && !this.snapshots.isKnownSchema(header.versionId)) {
+        wireIds.add(header.versionId);
       }
       g.count++;
       g.last = m.offset;
@@ -252,12 +310,15 @@ export class Enforcer {
     if (records.length === 0) return;
     const segments: Segment[] = new Array(records.length);
     const keys: Buffer[] = new Array(records.length);
+    const chunks: EmitChunk[] = new Array(records.length);
     for (const [st, grp] of groups) {
       const seg = this.tracker.open(st, grp.count, grp.last);
+      const chunk = this.emitter.open(st, grp.count);
       const key = this.evidenceKey(st.topic, st.partition);
       for (const i of grp.idx) {
         segments[i] = seg;
         keys[i] = key;
+        chunks[i] = chunk;
       }
       this.metrics.rawObserved.inc({ topic: st.topic }, grp.count);
     }
@@ -275,11 +336,8 @@ export class Enforcer {
     // Evaluation runs in workers; we don't await it here so consumption overlaps it.
     void this.pool
       .evaluate(records, this.snapshots.snapshot(), now)
-      .then((results) => this.emit(records, segments, keys, results, spans, now))
-      .catch((e) => {
-        this.fatal = e as Error;
-        this.log.fatal({ err: (e as Error).stack }, 'emit failed');
-      });
+      .then((results) => this.emit(records, segments, keys, chunks, results, spans, now))
+      .catch((e) => this.fail(e as Error, 'emit failed'));
   }
 
   private readonly latencyChildren = new Map<string, HistogramSeries>();
@@ -309,6 +367,7 @@ export class Enforcer {
     records: ConsumedRecord[],
     segments: Segment[],
     keys: Buffer[],
+    chunks: EmitChunk[],
     results: BatchResult[],
     spans: Array<RecordSpans | undefined> | undefined,
     evalStart: number,
@@ -341,39 +400,46 @@ export class Enforcer {
         this.tracker,
         batchSpans,
       );
-      const evidenceBytes = Buffer.from(res.evidence);
       for (let i = 0; i < n; i++) {
         const r = records[base + i];
         const v = res.verdicts[i];
         emittedByTopic.set(r.topic, (emittedByTopic.get(r.topic) ?? 0) + 1);
-        const evidence = evidenceBytes.subarray(
-          res.evidenceSpans[2 * i],
-          res.evidenceSpans[2 * i] + res.evidenceSpans[2 * i + 1],
-        );
+        const evidence = evidenceBytes(res, i);
         remaining[i] = v.action === 'NONE' || (v.action === 'QUARANTINE' && !this.quarantine) ? 1 : 2;
-        this.sender.send({ topic: this.cfg.evidenceTopic, key: keys[base + i], value: evidence }, sink, i);
+        const held = v.action === 'QUARANTINE' && this.quarantine !== undefined;
+        let republish: Outgoing | undefined;
         if (v.action === 'REPUBLISH' && v.target_topic) {
-          this.sender.send(
-            {
-              topic: v.target_topic,
-              key: r.key,
-              value: r.value ?? Buffer.alloc(0),
-              // Unchanged key, value and headers; provenance headers let consumers dedupe replays.
-              headers: [
-                ...r.headers.map(([k, val]: [string, Buffer]) => ({ [k]: val })),
-                { 'sf-evidence-id': v.evidence_id },
-                { 'sf-source': `${r.topic}/${r.partition}/${r.offset}` },
-              ],
-              timestamp: r.timestamp,
-            },
-            sink,
-            i,
-          );
+          republish = {
+            topic: v.target_topic,
+            key: r.key,
+            value: r.value ?? Buffer.alloc(0),
+            // Unchanged key, value and headers; provenance headers let consumers dedupe replays.
+            headers: [
+              ...r.headers.map(([k, val]: [string, Buffer]) => ({ [k]: val })),
+              { 'sf-evidence-id': v.evidence_id },
+              { 'sf-source': `${r.topic}/${r.partition}/${r.offset}` },
+            ],
+            timestamp: r.timestamp,
+          };
           this.metrics.republished.inc({ topic: v.target_topic });
-        } else if (v.action === 'QUARANTINE' && this.quarantine) {
+        }
+        // Per-partition order, and QUARANTINED evidence only after its object is written.
+        const chunk = chunks[base + i];
+        const j = this.emitter.put(
+          chunk,
+          { topic: this.cfg.evidenceTopic, key: keys[base + i], value: evidence },
+          sink,
+          i,
+          republish,
+          held,
+        );
+        if (held && this.quarantine) {
           void this.quarantine
             .write({ ...r, datasetUrn: v.dataset_urn, evidenceId: v.evidence_id, evidenceJson: Buffer.from(evidence) })
-            .then(() => sink.ack(i));
+            .then(() => {
+              sink.ack(i);
+              this.emitter.release(chunk, j);
+            });
         }
       }
       for (const [topic, count] of emittedByTopic) this.metrics.evidenceEmitted.inc({ topic }, count);
@@ -382,20 +448,12 @@ export class Enforcer {
     }
   }
 
+  /** Every assigned partition gets a lag series, also one that received nothing since start. */
   private async refreshLag(): Promise<void> {
-    for (const p of this.tracker.partitions()) {
-      const committed = p.committed;
-      if (committed < 0) continue;
-      await new Promise<void>((resolve) =>
-        this.consumer.consumer.queryWatermarkOffsets(p.topic, p.partition, 2000, (err, w) => {
-          if (!err)
-            this.metrics.consumerLag.set(
-              { topic: p.topic, partition: String(p.partition) },
-              Math.max(0, w.highOffset - committed),
-            );
-          resolve();
-        }),
-      );
+    try {
+      await refreshLag(this.consumer, this.tracker.partitions(), this.cfg.offsetReset, this.metrics.consumerLag);
+    } catch (e) {
+      this.log.debug({ err: (e as Error).message }, 'lag refresh failed');
     }
   }
 
@@ -403,6 +461,7 @@ export class Enforcer {
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    this.startStep = 'stopping';
     const deadline = Date.now() + this.cfg.shutdownDeadlineMs;
     await this.loopDone;
     while (this.tracker.inFlight > 0 && Date.now() < deadline) {

@@ -5,6 +5,7 @@
  * is counted and produced again, so a record is never marked done without its evidence.
  */
 import { type LibrdKafkaError, type MessageHeader, Producer } from '../common/kafka.js';
+import { rateLimitedLog, routeClientLogs } from '../common/kafka-logs.js';
 import { kafkaSecurityConfig } from '../common/kafka-security.js';
 import type { Logger } from '../common/logger.js';
 import type { EnforcerMetrics } from './metrics.js';
@@ -66,12 +67,12 @@ export class KafkaSender {
   ) {
     this.producer = new Producer(evidenceProducerConfig(brokers, deliveryTimeoutMs));
     this.producer.on('delivery-report', (err, report) => this.onDelivery(err, report.opaque as Pending, report.topic));
-    this.producer.on('event.error', (err: LibrdKafkaError) => this.log.warn({ err: err.message }, 'producer error'));
+    routeClientLogs(this.producer, rateLimitedLog(log), { client: 'evidence producer' });
   }
 
-  async connect(): Promise<void> {
+  async connect(timeoutMs = 30_000): Promise<void> {
     await new Promise<void>((resolve, reject) =>
-      this.producer.connect({ timeout: 30_000 }, (err) => (err ? reject(err) : resolve())),
+      this.producer.connect({ timeout: timeoutMs }, (err) => (err ? reject(err) : resolve())),
     );
     this.producer.setPollInterval(5);
     this.connected = true;

@@ -11,6 +11,7 @@
 
 import { Compile } from 'typebox/compile';
 import { CODES, KafkaConsumer, type LibrdKafkaError, type Message } from '../../common/kafka.js';
+import { type RateLimitedLog, rateLimitedLog, routeClientLogs } from '../../common/kafka-logs.js';
 import { kafkaSecurityConfig } from '../../common/kafka-security.js';
 import type { Logger } from '../../common/logger.js';
 import { EvidenceEvent } from '../../models/index.js';
@@ -46,43 +47,6 @@ export interface EvidenceIndexerOptions {
 const STATS_INTERVAL_MS = 2000;
 const CONSUME_BATCH = 1000;
 const CONSUME_TIMEOUT_MS = 500;
-/** Repeats of one librdkafka complaint are logged at most once per window, with a count. */
-const LOG_WINDOW_MS = 30_000;
-
-/** librdkafka syslog severities (0 emerg .. 7 debug) to pino levels. */
-const level = (severity: number) => (severity <= 4 ? 'warn' : severity <= 6 ? 'info' : 'debug');
-
-type LogLevel = 'warn' | 'info' | 'debug';
-export type RateLimitedLog = (key: string, lvl: LogLevel, fields: Record<string, unknown>, msg: string) => void;
-
-/** Each distinct key logs at most once per window, with how many repeats were dropped. */
-export function rateLimitedLog(log: Logger, windowMs = LOG_WINDOW_MS): RateLimitedLog {
-  const last = new Map<string, { at: number; dropped: number }>();
-  return (key, lvl, fields, msg) => {
-    const now = Date.now();
-    const seen = last.get(key);
-    if (seen && now - seen.at < windowMs) {
-      seen.dropped++;
-      return;
-    }
-    last.set(key, { at: now, dropped: 0 });
-    log[lvl]({ ...fields, ...(seen?.dropped ? { repeats_dropped: seen.dropped } : {}) }, msg);
-  };
-}
-
-/**
- * Routes a client's own logs and errors through our JSON logger, rate-limited (a down broker
- * raises dozens of identical complaints a second).
- */
-export function routeClientLogs(client: KafkaConsumer, emit: RateLimitedLog): void {
-  client.on('event.log', (e: { severity: number; fac: string; message: string }) =>
-    emit(`log:${e.fac}`, level(e.severity), { librdkafka: e.fac, detail: e.message }, 'kafka client log'),
-  );
-  client.on('event.error', (e: LibrdKafkaError) =>
-    emit(`error:${e.code}`, 'warn', { librdkafka_code: e.code, detail: e.message }, 'kafka client error'),
-  );
-}
-
 /** A wait that stop() can cut short (it calls wake.fn). */
 const sleep = (ms: number, wake: { fn?: () => void }) =>
   new Promise<void>((resolve) => {
@@ -176,7 +140,7 @@ export class EvidenceIndexer {
       },
       { 'auto.offset.reset': 'earliest' },
     );
-    routeClientLogs(c, this.clientLog);
+    routeClientLogs(c, this.clientLog, { client: 'evidence index consumer' });
     c.on('event.error', (e: LibrdKafkaError) => {
       this.lastError = e.message;
     });

@@ -167,7 +167,7 @@ describe('enforcer observability on the real broker', { timeout: 240_000 }, () =
     process.env = saved;
     const enforcer = new Enforcer(cfg, createLogger('enforcer-test', 'warn'), provider.getTracer('test'));
     t.after(() => enforcer.stop());
-    await enforcer.start();
+    await enforcer.start(AbortSignal.timeout(60_000));
     const ev = await readEvidence({
       brokers,
       topic: evidenceTopic,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { pino } from 'pino';
-import { rateLimitedLog } from '../../../src/control-plane/evidence/consumer.js';
+import { rateLimitedLog } from '../../../src/common/kafka-logs.js';
 import { backoffMs, indexState, LIVE_LAG, readStats } from '../../../src/control-plane/evidence/status.js';
 
 const facts = {

@@ -197,6 +197,13 @@ describe('availability and scaling', () => {
       }
     });
 
+    test(`[${set}] enforcer pods are static group members named after the pod`, () => {
+      const dep = one(objs, 'Deployment', 'enforcer');
+      const env = dep.spec.template.spec.containers[0].env ?? [];
+      const id = env.find((e: Obj) => e.name === 'SF_ENFORCER_INSTANCE_ID');
+      assert.equal(id?.valueFrom?.fieldRef?.fieldPath, 'metadata.name', 'group.instance.id = pod name');
+    });
+
     test(`[${set}] termination grace covers preStop + SF_SHUTDOWN_DEADLINE_MS`, () => {
       for (const dep of find(objs, 'Deployment')) {
         const spec = dep.spec.template.spec;
