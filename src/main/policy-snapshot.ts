@@ -74,8 +74,26 @@ export class PolicySnapshots {
     return this.token;
   }
 
-  /** One poll of the change feed; never throws. */
-  async refresh(): Promise<void> {
+  /** The poll in progress: polls never overlap, and close() waits for the last one. */
+  private inflight: Promise<void> | undefined;
+  private closed = false;
+
+  /** One poll of the change feed; never throws. A call during a poll joins that poll. */
+  refresh(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.inflight ??= this.poll().finally(() => {
+      this.inflight = undefined;
+    });
+    return this.inflight;
+  }
+
+  /** No more polls; resolves when the one in progress (bounded by its HTTP timeout) is over. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.inflight;
+  }
+
+  private async poll(): Promise<void> {
     try {
       const token = await this.bearer();
       const res = await fetchSnapshot(this.opts.controlPlaneUrl, token, this.etag);
