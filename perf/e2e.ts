@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type Admin, withAdmin } from '../src/common/kafka-admin.js';
 import { fromStart, type Marks } from '../src/dev/evidence-reader.js';
+import { ordersExample } from '../src/dev/examples.js';
 import { api, devToken, freePort, REPO_ROOT, type Service, startService } from '../src/dev/services.js';
 import { kcatPipe } from './lib/limit.js';
 import {
@@ -300,16 +301,15 @@ async function startControlPlane(ctx: Ctx): Promise<Service> {
     logDir: ctx.logDir,
   });
   const token = await devToken({ sub: 'perf-admin', roles: ['admin'] }, secret);
-  const example = (f: string) => JSON.parse(readFileSync(join(REPO_ROOT, 'examples', 'orders', f), 'utf8'));
   const urn = `urn:dp:orders:perf-${ctx.runId}`;
   const contractId = `dc:perf-${ctx.runId}:3`;
   const put = async (path: string, body: unknown) => {
     const res = await api(cp.url, token, 'PUT', path, body);
     if (res.status >= 300) throw new Error(`PUT ${path} -> ${res.status} ${JSON.stringify(res.body)}`);
   };
-  await put(`/v1/contracts/${contractId}`, { ...example('contract.json'), contract_id: contractId });
+  await put(`/v1/contracts/${contractId}`, { ...ordersExample.contract(), contract_id: contractId });
   await put(`/v1/datasets/${urn}/policy`, {
-    ...example('policy.json'),
+    ...ordersExample.policy(),
     dataset_urn: urn,
     contract_id: contractId,
     enforcement_mode: 'ALERT_ONLY',

@@ -1,86 +1,120 @@
 /**
  * `signal-factory apply -f <file|dir> [--dry-run]`: policy-as-code through the API.
- * Exit 0: everything applied (or nothing to do; dry-run printed the diff); 1: the API refused
- * a change or failed; 2: usage or invalid input files.
+ * Exit 0: everything applied (or nothing to do; a dry run found nothing the server refuses);
+ * 1: the server refused or failed something, or is not the control plane; 2: usage or invalid
+ * input files. Every refusal prints the server's error code: `[CODE] message (HTTP status)`.
  */
-import { parseArgs } from 'node:util';
-import { applyOne, formatPlan, InputError, loadDesired, plan } from '../control-plane/apply.js';
+import { userInfo } from 'node:os';
+import { ConfigError } from '../common/config.js';
+import { mintDevToken } from '../common/dev-token.js';
+import {
+  applyOne,
+  describeFailure,
+  dryRunOne,
+  formatPlan,
+  loadDesired,
+  type Planned,
+  plan,
+} from '../control-plane/apply.js';
+import { authConfigFromEnv } from '../control-plane/auth.js';
+import { oneOf, parseCommandArgs, UsageError } from './args.js';
 
 const HELP = `Usage: signal-factory apply -f <file|dir> [--dry-run] [--url <control plane>] [--token <bearer>]
 
 Diffs the documents (YAML or JSON; kind: Contract | Policy | Resolution | Ops, spec: ...) against the
 control plane and applies the differences in that order, each pinned with If-Match to the diffed version.
-  -f, --file <path>  SF_APPLY_FILE: a file, or a directory read recursively (*.yaml, *.yml, *.json)
-  --dry-run          SF_APPLY_DRY_RUN=1: print the diff only
+A directory is read recursively (*.yaml, *.yml, *.json; *.schema.json files are JSON Schemas and skipped).
+  -f, --file <path>  SF_APPLY_FILE: a file or a directory
+  --dry-run          SF_APPLY_DRY_RUN=1: print the diff and let the server check each change
+                     (PUT ?dry_run=true), storing nothing
   --url <url>        SF_CONTROL_PLANE_URL [http://127.0.0.1:8080]
-  --token <jwt>      SF_CONTROL_PLANE_TOKEN (mint one with: signal-factory control-plane token)
+  --token <jwt>      SF_CONTROL_PLANE_TOKEN; without one, and with SF_AUTH_JWT_SECRET set (development),
+                     apply mints a 10-minute admin token signed with that secret (sub apply:<user>)
 Exit codes: 0 ok, 1 a change was refused or failed, 2 usage or invalid input.
 `;
 
-export async function run(argv: string[]): Promise<number> {
-  let values: { file?: string; 'dry-run'?: boolean; url?: string; token?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        file: { type: 'string', short: 'f' },
-        'dry-run': { type: 'boolean' },
-        url: { type: 'string' },
-        token: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (err) {
-    process.stderr.write(`signal-factory apply: ${(err as Error).message}\n\n${HELP}`);
-    return 2;
+/** The bearer token: given, or minted from the development secret as the README promises. */
+async function bearer(given: string | undefined): Promise<string> {
+  if (given) return given;
+  const auth = authConfigFromEnv();
+  if (!auth.secret) {
+    throw new ConfigError('set SF_CONTROL_PLANE_TOKEN or --token (or SF_AUTH_JWT_SECRET in development)');
   }
+  return mintDevToken(
+    auth.secret,
+    { sub: `apply:${userInfo().username}`, teams: [], roles: ['admin'] },
+    { issuer: auth.issuer, audience: auth.audience, expiresIn: '10m' },
+  );
+}
+
+const DRY_RUN_VALUES = ['1', 'true', '0', 'false'] as const;
+
+const err = (line: string) => process.stderr.write(`signal-factory apply: ${line}\n`);
+const out = (line: string) => process.stdout.write(`${line}\n`);
+const label = (p: Planned) => `${p.desired.kind} ${p.desired.name} (${p.desired.source})`;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseCommandArgs(argv, {
+    file: { type: 'string', short: 'f' },
+    'dry-run': { type: 'boolean' },
+    url: { type: 'string' },
+    token: { type: 'string' },
+  });
   if (values.help) {
     process.stdout.write(HELP);
     return 0;
   }
-  values.file ??= process.env.SF_APPLY_FILE || undefined;
-  values['dry-run'] ??= process.env.SF_APPLY_DRY_RUN === '1' || process.env.SF_APPLY_DRY_RUN === 'true';
-  const url = values.url ?? (process.env.SF_CONTROL_PLANE_URL || 'http://127.0.0.1:8080');
-  const token = values.token ?? process.env.SF_CONTROL_PLANE_TOKEN;
-  if (!values.file || !token) {
-    process.stderr.write(
-      `signal-factory apply: ${!values.file ? '-f <file|dir> is required' : 'set SF_CONTROL_PLANE_TOKEN or --token'}\n\n${HELP}`,
-    );
-    return 2;
-  }
-  let desired: ReturnType<typeof loadDesired>;
-  try {
-    desired = loadDesired(values.file);
-  } catch (err) {
-    if (!(err instanceof InputError)) throw err;
-    process.stderr.write(`signal-factory apply: ${err.message}\n`);
-    return 2;
-  }
-  let planned: Awaited<ReturnType<typeof plan>>;
+  const env = process.env;
+  const file = values.file ?? (env.SF_APPLY_FILE || undefined);
+  const dryRunVar = env.SF_APPLY_DRY_RUN ? oneOf('SF_APPLY_DRY_RUN', env.SF_APPLY_DRY_RUN, DRY_RUN_VALUES) : '0';
+  const dryRun = values['dry-run'] ?? (dryRunVar === '1' || dryRunVar === 'true');
+  const url = values.url ?? (env.SF_CONTROL_PLANE_URL || 'http://127.0.0.1:8080');
+  if (!file) throw new UsageError('-f <file|dir> is required');
+  const desired = loadDesired(file, (f, why) => err(`skipped ${f}: ${why}`));
+  const token = await bearer(values.token ?? (env.SF_CONTROL_PLANE_TOKEN || undefined));
+
+  let planned: Planned[];
   try {
     planned = await plan(url, token, desired);
-  } catch (err) {
-    process.stderr.write(`signal-factory apply: reading current state failed: ${(err as Error).message}\n`);
+  } catch (e) {
+    err(`reading the current state from ${url} failed: ${describeFailure(e)}`);
     return 1;
   }
-  for (const p of planned) process.stdout.write(`${formatPlan(p)}\n`);
+  for (const p of planned) out(formatPlan(p));
   const changes = planned.filter((p) => p.action === 'create' || p.action === 'update');
-  const refused = planned.filter((p) => p.action === 'immutable');
-  process.stdout.write(
-    `${changes.length} to change, ${planned.length - changes.length - refused.length} unchanged, ${refused.length} refused\n`,
+  const immutable = planned.filter((p) => p.action === 'immutable');
+  for (const p of immutable)
+    err(`${label(p)}: [CONTRACT_IMMUTABLE] contracts are immutable; publish a new contract_id`);
+
+  let refused = immutable.length;
+  if (dryRun) {
+    for (const p of changes) {
+      const checked = await dryRunOne(url, token, p, planned);
+      if (checked.refused) {
+        refused++;
+        err(checked.line);
+      } else out(checked.line);
+    }
+    out(
+      `${changes.length} to change, ${planned.length - changes.length - immutable.length} unchanged, ${refused} refused (dry run: nothing stored)`,
+    );
+    return refused > 0 ? 1 : 0;
+  }
+  out(
+    `${changes.length} to change, ${planned.length - changes.length - immutable.length} unchanged, ${refused} refused`,
   );
-  if (values['dry-run']) return refused.length > 0 ? 1 : 0;
-  let failed = refused.length;
+  let failed = refused;
   for (const p of changes) {
     try {
       const r = await applyOne(url, token, p);
-      process.stdout.write(
-        `applied ${p.desired.kind} ${p.desired.name}: ${r.status}${r.etag ? ` version ${r.etag.replace(/"/g, '')}` : ''}\n`,
+      out(
+        `applied ${p.desired.kind} ${p.desired.name}: ${r.status}${r.etag ? ` version ${r.etag.replace(/"/g, '')}` : ''}`,
       );
-    } catch (err) {
+    } catch (e) {
       failed++;
-      process.stderr.write(`failed ${p.desired.kind} ${p.desired.name}: ${(err as Error).message}\n`);
+      err(`${label(p)}: ${describeFailure(e)}`);
     }
   }
+  if (failed > 0) err(`${failed} of ${changes.length + immutable.length} changes failed`);
   return failed > 0 ? 1 : 0;
 }

@@ -2,13 +2,14 @@
  * `signal-factory control-plane`: the Gateway Control Plane (REST).
  * `signal-factory control-plane token --sub x --teams a,b --roles admin`: mint a development token.
  */
-import { parseArgs } from 'node:util';
 import { ConfigError } from '../common/config.js';
+import { mintDevToken } from '../common/dev-token.js';
 import { runService } from '../common/lifecycle.js';
 import { createLogger } from '../common/logger.js';
-import { mintDevToken } from '../control-plane/auth.js';
+import { authConfigFromEnv } from '../control-plane/auth.js';
 import { controlPlaneConfig } from '../control-plane/config.js';
 import { type RunningControlPlane, startControlPlane } from '../control-plane/server.js';
+import { parseCommandArgs, UsageError } from './args.js';
 
 const HELP = `Usage: signal-factory control-plane [--port <n>]
        signal-factory control-plane token --sub <principal> [--teams a,b] [--roles admin,service] [--expires 12h]
@@ -25,51 +26,51 @@ Runs the Gateway Control Plane REST API (docs/api.md). Options and their variabl
 'token' prints an HS256 token signed with SF_AUTH_JWT_SECRET (development only).
 `;
 
-const usage = (msg: string) => Object.assign(new Error(msg), { code: 'USAGE' });
-
 async function token(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      sub: { type: 'string' },
-      teams: { type: 'string', default: '' },
-      roles: { type: 'string', default: '' },
-      expires: { type: 'string', default: '12h' },
-      help: { type: 'boolean', short: 'h' },
-    },
+  const { values } = parseCommandArgs(argv, {
+    sub: { type: 'string' },
+    teams: { type: 'string', default: '' },
+    roles: { type: 'string', default: '' },
+    expires: { type: 'string', default: '12h' },
   });
   if (values.help) {
     process.stdout.write(HELP);
     return 0;
   }
-  if (!values.sub) throw usage('token needs --sub <principal>');
-  const secret = process.env.SF_AUTH_JWT_SECRET;
-  if (!secret) throw new ConfigError('token needs SF_AUTH_JWT_SECRET');
+  if (!values.sub) throw new UsageError('token needs --sub <principal>');
+  // The same rules as the server's auth config: a token it would refuse is never printed.
+  const auth = authConfigFromEnv();
+  if (auth.jwksUrl) {
+    throw new ConfigError(
+      'SF_AUTH_JWKS_URL is set, so the control plane verifies JWKS-signed tokens and would refuse a development token',
+    );
+  }
+  const secret = auth.secret;
+  if (!secret) throw new ConfigError('token needs SF_AUTH_JWT_SECRET (the secret the control plane verifies with)');
   const list = (s: string) =>
     s
       .split(',')
       .map((x) => x.trim())
       .filter(Boolean);
-  const jwt = await mintDevToken(
-    secret,
-    { sub: values.sub, teams: list(values.teams), roles: list(values.roles) },
-    { issuer: process.env.SF_AUTH_ISSUER, audience: process.env.SF_AUTH_AUDIENCE, expiresIn: values.expires },
-  );
+  let jwt: string;
+  try {
+    jwt = await mintDevToken(
+      secret,
+      { sub: values.sub, teams: list(values.teams), roles: list(values.roles) },
+      { issuer: auth.issuer, audience: auth.audience, expiresIn: values.expires },
+    );
+  } catch (err) {
+    // jose refuses a malformed duration with a TypeError; the secret check throws ConfigError.
+    if (!(err instanceof TypeError)) throw err;
+    throw new UsageError(`--expires must be a duration such as 30m, 12h or 7d; got "${values.expires}"`);
+  }
   process.stdout.write(`${jwt}\n`);
   return 0;
 }
 
 export async function run(argv: string[]): Promise<number> {
   if (argv[0] === 'token') return token(argv.slice(1));
-  let values: { port?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: { port: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    }));
-  } catch (err) {
-    throw usage((err as Error).message);
-  }
+  const { values } = parseCommandArgs(argv, { port: { type: 'string' } });
   if (values.help) {
     process.stdout.write(HELP);
     return 0;

@@ -7,15 +7,15 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash, createHmac } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { s3Client } from '../common/aws.js';
 import { commonConfig } from '../common/config.js';
 import { endOffsets, readEvidence } from '../dev/evidence-reader.js';
+import { ordersExample } from '../dev/examples.js';
 import { api, devToken, freePort, REPO_ROOT, type Service, startService } from '../dev/services.js';
 import type { EvidenceEvent } from '../models/evidence.js';
+import { parseCommandArgs } from './args.js';
 
 const HELP = `Usage: signal-factory demo
 
@@ -37,7 +37,7 @@ function need(name: string): string {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { help: { type: 'boolean', short: 'h' } } });
+  const { values } = parseCommandArgs(argv, {});
   if (values.help) {
     process.stdout.write(HELP);
     return 0;
@@ -46,8 +46,6 @@ export async function run(argv: string[]): Promise<number> {
   const secret = need('SF_AUTH_JWT_SECRET');
   const quarantineUri = need('SF_QUARANTINE_URI');
   const logDir = join(REPO_ROOT, '.stack', 'logs');
-  const examples = join(REPO_ROOT, 'examples', 'orders');
-  const read = (f: string) => readFileSync(join(examples, f), 'utf8').trim();
   const services: Service[] = [];
   const say = (s: string) => process.stdout.write(`${s}\n`);
   try {
@@ -66,9 +64,9 @@ export async function run(argv: string[]): Promise<number> {
 
     const admin = await devToken({ sub: 'demo-admin', teams: ['orders-team'], roles: ['admin'] }, secret);
     for (const [method, path, body] of [
-      ['PUT', '/v1/contracts/dc:orders.created:3', JSON.parse(read('contract.json'))],
-      ['PUT', '/v1/datasets/urn:dp:orders:created/policy', JSON.parse(read('policy.json'))],
-      ['PUT', '/v1/datasets/urn:dp:orders:created/resolution', JSON.parse(read('resolution.json'))],
+      ['PUT', '/v1/contracts/dc:orders.created:3', ordersExample.contract()],
+      ['PUT', '/v1/datasets/urn:dp:orders:created/policy', ordersExample.policy()],
+      ['PUT', '/v1/datasets/urn:dp:orders:created/resolution', { rules: ordersExample.resolution().rules }],
     ] as const) {
       const res = await api(cp, admin, method, path, body);
       if (res.status >= 300) throw new Error(`${method} ${path} -> ${res.status} ${JSON.stringify(res.body)}`);
@@ -101,10 +99,10 @@ export async function run(argv: string[]): Promise<number> {
     const principal = `orders-svc.${IDENTITY_KEY.id}.${createHmac('sha256', IDENTITY_KEY.secret).update('orders-svc').digest('hex')}`;
     const sent: Array<{ file: string; hash: string }> = [];
     for (const [file, key] of [
-      ['valid.json', 'o-784233'],
-      ['invalid-missing-customer.json', 'o-784234'],
-    ]) {
-      const payload = read(file);
+      ['valid', 'o-784233'],
+      ['invalid-missing-customer', 'o-784234'],
+    ] as const) {
+      const payload = ordersExample.record(file);
       // kcat: Debian's independent Kafka client publishes exactly as a producer would.
       execFileSync(
         'kcat',

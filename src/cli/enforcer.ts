@@ -1,14 +1,14 @@
 /** `signal-factory enforcer`: the Policy Enforcer process. */
 import type { Server } from 'node:http';
-import { parseArgs } from 'node:util';
 import { runService } from '../common/lifecycle.js';
 import { createLogger } from '../common/logger.js';
 import { enforcerConfig } from '../main/config.js';
 import { Enforcer } from '../main/enforcer.js';
 import { startProbeServer } from '../main/http.js';
 import { startTracing } from '../main/tracing.js';
+import { parseCommandArgs } from './args.js';
 
-const HELP = `Usage: signal-factory enforcer
+const HELP = `Usage: signal-factory enforcer [--help]
 
 Consumes raw topics, runs every record through the gate pipeline and emits one evidence
 event per record. Configuration comes from the environment:
@@ -22,7 +22,7 @@ event per record. Configuration comes from the environment:
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { help: { type: 'boolean', short: 'h' } } });
+  const { values } = parseCommandArgs(argv, {});
   if (values.help) {
     process.stdout.write(HELP);
     return 0;

@@ -6,51 +6,61 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { basename } from 'node:path';
-import { parseArgs } from 'node:util';
+import { basename, extname } from 'node:path';
 import Schema from 'typebox/schema';
+import { ConfigError } from '../common/config.js';
+import { readDocuments, readSpec } from '../common/documents.js';
+import { describeSchemaErrors } from '../common/schema-errors.js';
+import { ApiError } from '../control-plane/errors.js';
+import { checkContract, checkPolicy } from '../control-plane/validation.js';
 import { DataContractInput } from '../models/contract.js';
 import { DatasetPolicyInput } from '../models/policy.js';
 import type { RawRecord } from '../workers/gates/types.js';
-import { compileSnapshot, evaluateRecord } from '../workers/pipeline.js';
+import { type CompiledSnapshot, compileSnapshot, evaluateRecord } from '../workers/pipeline.js';
 import type { PolicySnapshot, RegistrySchema } from '../workers/protocol.js';
+import { parseCommandArgs, UsageError } from './args.js';
 
-const HELP = `Usage: signal-factory validate --policy <policy.json> [options] [file]
+const HELP = `Usage: signal-factory validate --policy <file> [options] [file]
 
 Runs the gate pipeline over records, one record value per input line (file or stdin),
-and prints one evidence event per line (NDJSON). Exit 0: all PASS; 1: any FAIL; 2: usage/config error.
+and prints one evidence event per line (NDJSON); a summary (records, PASS, FAIL, top reason
+codes) goes to stderr. Nothing is quarantined or republished: enforcement.action says what
+the enforcer WOULD do (WOULD_QUARANTINE, WOULD_REPUBLISH, NONE).
+Exit 0: all PASS; 1: any FAIL; 2: usage or configuration error (a broken policy, contract or schema).
+
+Files are JSON (.json, .avsc) or YAML (.yaml, .yml), read as 'apply' reads them: a policy or
+contract file may be the bare spec or an apply document (kind: Policy | Contract, spec: ...).
 
 Options:
-  --policy <file>     dataset policy JSON (required)            [env SF_VALIDATE_POLICY]
+  --policy <file>     dataset policy (required)                  [env SF_VALIDATE_POLICY]
   --schema <file>     writer schema: JSON Schema, or Avro (.avsc) [env SF_VALIDATE_SCHEMA]
-  --contract <file>   data contract JSON                         [env SF_VALIDATE_CONTRACT]
+  --contract <file>   data contract; its contract_id must be the policy's [env SF_VALIDATE_CONTRACT]
   --topic <name>      raw topic the records come from [validate.input] [env SF_VALIDATE_TOPIC]
   -h, --help          this help
 `;
 
-class UsageError extends Error {
-  readonly code = 'USAGE';
-}
-
-async function readJson(path: string, what: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    throw new UsageError(`cannot read ${what} ${path}: ${(err as Error).message}`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new UsageError(`${what} ${path} is not JSON: ${(err as Error).message}`);
-  }
-}
+/** What validate reports instead of the enforcer's past-tense actions: nothing was done. */
+const WOULD: Record<string, string> = { QUARANTINED: 'WOULD_QUARANTINE', REPUBLISHED: 'WOULD_REPUBLISH' };
 
 function checkModel(validator: ReturnType<typeof Schema.Compile>, value: unknown, what: string): void {
   if (validator.Check(value)) return;
-  const [, errors] = validator.Errors(value);
-  const first = errors.slice(0, 3).map((e) => `${e.instancePath || '/'} ${e.message}`);
-  throw new UsageError(`${what} is invalid: ${first.join('; ')}`);
+  throw new ConfigError(`${what} is invalid: ${describeSchemaErrors(validator.Errors(value)[1])}`);
+}
+
+/** The control plane's own 422 checks, so validate refuses what a PUT would refuse. */
+function serverCheck(check: () => void, what: string): void {
+  try {
+    check();
+  } catch (err) {
+    if (!(err instanceof ApiError)) throw err;
+    const details = Array.isArray(err.details) ? err.details : err.details ? [err.details] : [];
+    const where = details
+      .map((d: { path?: string; message?: string }) => [d.path, d.message].filter(Boolean).join(' '))
+      .filter(Boolean);
+    throw new ConfigError(
+      `${what} is invalid: [${err.code}] ${err.message}${where.length ? `: ${where.join('; ')}` : ''}`,
+    );
+  }
 }
 
 /** A deterministic Glue-style version UUID for a local schema file. */
@@ -59,20 +69,22 @@ function versionId(definition: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
 
-async function buildSnapshot(opts: {
-  policy: string;
-  schema?: string;
-  contract?: string;
-  topic: string;
-}): Promise<PolicySnapshot> {
-  const policy = (await readJson(opts.policy, 'policy')) as Record<string, unknown>;
+/** One schema document from JSON or YAML, as its JSON definition text. */
+function readSchema(file: string): string {
+  const docs = readDocuments(file);
+  if (docs.length !== 1) throw new ConfigError(`schema ${file} holds ${docs.length} documents; expected one`);
+  return JSON.stringify(docs[0]);
+}
+
+function buildSnapshot(opts: { policy: string; schema?: string; contract?: string; topic: string }): PolicySnapshot {
+  const policy = readSpec(opts.policy, 'Policy');
   const { version, updated_at, updated_by, ...input } = policy;
   checkModel(Schema.Compile(DatasetPolicyInput as never), input, `policy ${opts.policy}`);
+  serverCheck(() => checkPolicy(input as unknown as DatasetPolicyInput), `policy ${opts.policy}`);
   const schemas: RegistrySchema[] = [];
   if (opts.schema !== undefined) {
-    const doc = await readJson(opts.schema, 'schema');
-    const definition = JSON.stringify(doc);
-    const avro = opts.schema.endsWith('.avsc');
+    const definition = readSchema(opts.schema);
+    const avro = extname(opts.schema) === '.avsc';
     const schemaId =
       (input.schema_id as string | undefined) ??
       `glue:${basename(opts.schema)
@@ -94,9 +106,15 @@ async function buildSnapshot(opts: {
   }
   const contracts = [];
   if (opts.contract !== undefined) {
-    const c = (await readJson(opts.contract, 'contract')) as Record<string, unknown>;
-    const { created_at, created_by, ...cInput } = c;
+    const c = readSpec(opts.contract, 'Contract');
+    const { created_at, created_by, version: _v, ...cInput } = c;
     checkModel(Schema.Compile(DataContractInput as never), cInput, `contract ${opts.contract}`);
+    serverCheck(() => checkContract(cInput as unknown as DataContractInput), `contract ${opts.contract}`);
+    if (input.contract_id !== undefined && input.contract_id !== cInput.contract_id) {
+      throw new ConfigError(
+        `contract ${opts.contract} is ${String(cInput.contract_id)}, but policy ${opts.policy} names contract ${String(input.contract_id)}`,
+      );
+    }
     input.contract_id = cInput.contract_id;
     contracts.push({
       ...(cInput as unknown as DataContractInput),
@@ -126,12 +144,21 @@ async function buildSnapshot(opts: {
   };
 }
 
+/** A schema the pipeline could not compile is a configuration error, not a FAIL on every record. */
+function checkCompiledSchema(snap: CompiledSnapshot, file: string | undefined): void {
+  for (const c of new Set(snap.schemas.values())) {
+    if (c.error !== undefined) {
+      throw new ConfigError(`schema ${file} is invalid: [${c.error}] ${c.problem ?? 'cannot be used'}`);
+    }
+  }
+}
+
 async function readInput(file: string | undefined): Promise<Buffer> {
   if (file !== undefined) {
     try {
       return await readFile(file);
     } catch (err) {
-      throw new UsageError(`cannot read ${file}: ${(err as Error).message}`);
+      throw new ConfigError(`cannot read input ${file}: ${(err as Error).message}`);
     }
   }
   const chunks: Buffer[] = [];
@@ -152,47 +179,39 @@ function lines(buf: Buffer): Buffer[] {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (err) {
-    process.stderr.write(`signal-factory validate: ${(err as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseCommandArgs(
+    argv,
+    {
+      policy: { type: 'string' },
+      schema: { type: 'string' },
+      contract: { type: 'string' },
+      topic: { type: 'string' },
+    },
+    true,
+  );
   if (values.help) {
     process.stdout.write(HELP);
     return 0;
   }
   const env = process.env;
-  const policy = values.policy ?? env.SF_VALIDATE_POLICY;
-  if (policy === undefined || positionals.length > 1) {
-    process.stderr.write(
-      `signal-factory validate: ${policy === undefined ? '--policy is required' : 'at most one input file'}\n\n${HELP}`,
-    );
-    return 2;
-  }
-  const topic = values.topic ?? env.SF_VALIDATE_TOPIC ?? 'validate.input';
-  let snapshot: PolicySnapshot;
-  let input: Buffer;
-  try {
-    snapshot = await buildSnapshot({
-      policy,
-      schema: values.schema ?? env.SF_VALIDATE_SCHEMA,
-      contract: values.contract ?? env.SF_VALIDATE_CONTRACT,
-      topic,
-    });
-    input = await readInput(positionals[0]);
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`signal-factory validate: ${err.message}\n`);
-    return 2;
-  }
+  const policy = values.policy ?? (env.SF_VALIDATE_POLICY || undefined);
+  if (policy === undefined) throw new UsageError('--policy <file> is required');
+  if (positionals.length > 1) throw new UsageError(`at most one input file; got ${positionals.length}`);
+  const topic = values.topic ?? (env.SF_VALIDATE_TOPIC || 'validate.input');
+  const schemaFile = values.schema ?? (env.SF_VALIDATE_SCHEMA || undefined);
+  const snapshot = buildSnapshot({
+    policy,
+    schema: schemaFile,
+    contract: values.contract ?? (env.SF_VALIDATE_CONTRACT || undefined),
+    topic,
+  });
   const snap = compileSnapshot(snapshot);
+  checkCompiledSchema(snap, schemaFile);
   for (const w of snap.warnings) process.stderr.write(`signal-factory validate: warning: ${w}\n`);
+  const input = await readInput(positionals[0]);
   const now = Date.now();
   const nowJson = `"${new Date(now).toISOString()}"`;
-  let failed = false;
+  const summary = new Summary();
   const out: string[] = [];
   const records = lines(input);
   for (let i = 0; i < records.length; i++) {
@@ -208,26 +227,46 @@ export async function run(argv: string[]): Promise<number> {
       otel: null,
     };
     const r = evaluateRecord(snap, rec, nowJson);
-    if (!r.verdict.pass) failed = true;
-    out.push(r.evidence);
+    summary.add(r.verdict.pass, r.gateCodes);
+    out.push(wouldAction(r.evidence));
     if (out.length >= 512) await write(out.splice(0));
   }
   await write(out);
-  return failed ? 1 : 0;
+  process.stderr.write(`signal-factory validate: ${summary.line()}\n`);
+  return summary.fail > 0 ? 1 : 0;
 }
 
-function parse(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      policy: { type: 'string' },
-      schema: { type: 'string' },
-      contract: { type: 'string' },
-      topic: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+/** Rewrites a past-tense `enforcement.action` to what would happen: validate does nothing. */
+function wouldAction(evidence: string): string {
+  const at = evidence.lastIndexOf('"enforcement":{');
+  if (at < 0) return evidence;
+  const tail = evidence
+    .slice(at)
+    .replace(/"action":"(QUARANTINED|REPUBLISHED)"/, (_m, done: string) => `"action":"${WOULD[done]}"`);
+  return evidence.slice(0, at) + tail;
+}
+
+/** Records, PASS, FAIL and the most frequent reason codes, for the line on stderr. */
+export class Summary {
+  pass = 0;
+  fail = 0;
+  private readonly codes = new Map<string, number>();
+
+  add(pass: boolean, gateCodes: string[][]): void {
+    if (pass) this.pass++;
+    else this.fail++;
+    for (const codes of gateCodes) for (const c of codes) this.codes.set(c, (this.codes.get(c) ?? 0) + 1);
+  }
+
+  line(top = 5): string {
+    const total = this.pass + this.fail;
+    if (total === 0) return '0 records (the input is empty)';
+    const reasons = [...this.codes]
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+      .slice(0, top)
+      .map(([c, n]) => `${c} (${n})`);
+    return `${total} record${total === 1 ? '' : 's'}: ${this.pass} PASS, ${this.fail} FAIL${reasons.length ? `; top reasons: ${reasons.join(', ')}` : ''}`;
+  }
 }
 
 function write(docs: string[]): Promise<void> {

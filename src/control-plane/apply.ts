@@ -1,13 +1,17 @@
 /**
  * Policy-as-code: load desired documents (YAML/JSON, `kind` + `spec`), diff them against the
  * API and apply in dependency order (contracts, policies, resolution, ops). Pure parts (load,
- * diff, plan) are separate from the HTTP calls so they can be tested without a server.
+ * diff, plan, outcome) are separate from the HTTP calls so they can be tested without a server.
+ * A dry run asks the server too (`?dry_run=true` on the same PUT), so it refuses what the
+ * server would refuse.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { extname, join } from 'node:path';
+import { readdirSync, statSync } from 'node:fs';
+import { basename, extname, join } from 'node:path';
 import Type, { type TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
-import { parseAllDocuments } from 'yaml';
+import { type ApiResponse, ControlPlaneHttpError, callApi, getIfExists } from '../common/control-plane-api.js';
+import { DocumentError, readDocuments } from '../common/documents.js';
+import { describeSchemaErrors } from '../common/schema-errors.js';
 import {
   DataContractInput,
   DatasetOpsToggles,
@@ -16,8 +20,7 @@ import {
   DatasetUrn,
   GlobalOpsToggles,
 } from '../models/index.js';
-import { type ApiResponse, callApi } from './client.js';
-import { canonicalJson } from './validation.js';
+import { canonicalJson, SERVER_FIELDS } from './validation.js';
 
 export const KINDS = ['Contract', 'Policy', 'Resolution', 'Ops'] as const;
 export type Kind = (typeof KINDS)[number];
@@ -30,10 +33,6 @@ export interface Desired {
   body: Record<string, unknown>;
   name: string;
   source: string;
-}
-
-export class InputError extends Error {
-  readonly code = 'USAGE';
 }
 
 const DatasetOpsSpec = Type.Object(
@@ -54,19 +53,30 @@ const checkers: Record<string, ReturnType<typeof Compile<TSchema>>> = {
 
 const enc = encodeURIComponent;
 
-/** One document -> one desired entity; throws InputError naming the source and failing path. */
+/** Which kind a document without `kind` resembles, for a helpful error. */
+function guessKind(doc: unknown): Kind | undefined {
+  if (doc === null || typeof doc !== 'object') return undefined;
+  const has = (k: string) => k in doc;
+  if (has('contract_id') && has('fields')) return 'Contract';
+  if (has('dataset_urn') && has('enforcement_mode')) return 'Policy';
+  if (has('rules')) return 'Resolution';
+  return undefined;
+}
+
+/** One document -> one desired entity; throws DocumentError naming the source and failing path. */
 export function toDesired(doc: unknown, source: string): Desired {
   const d = doc as { kind?: unknown; spec?: unknown };
   if (!d || typeof d !== 'object' || !KINDS.includes(d.kind as Kind) || !d.spec || typeof d.spec !== 'object') {
-    throw new InputError(`${source}: a document needs kind (${KINDS.join('|')}) and spec`);
+    const bare = guessKind(doc);
+    const hint = bare ? `; this looks like a bare ${bare} spec: write it as {kind: ${bare}, spec: <it>}` : '';
+    throw new DocumentError(`${source}: a document needs kind (${KINDS.join('|')}) and spec${hint}`);
   }
   const kind = d.kind as Kind;
   const spec = d.spec as Record<string, unknown>;
   const which = kind === 'Ops' ? (spec.dataset_urn === undefined ? 'GlobalOps' : 'DatasetOps') : kind;
   const check = checkers[which];
   if (!check.Check(spec)) {
-    const e = check.Errors(spec)[0];
-    throw new InputError(`${source}: ${kind} spec invalid at "${e?.instancePath || '/'}": ${e?.message}`);
+    throw new DocumentError(`${source}: ${kind} spec invalid: ${describeSchemaErrors(check.Errors(spec))}`);
   }
   switch (which) {
     case 'Contract':
@@ -108,60 +118,57 @@ export function toDesired(doc: unknown, source: string): Desired {
   }
 }
 
-function filesOf(target: string): string[] {
+/** JSON Schemas sit beside the documents they serve (examples/orders); they belong to the schema registry. */
+export const isSchemaFile = (f: string) => basename(f).endsWith('.schema.json');
+
+/** A file, or a directory's *.yaml, *.yml and *.json files (recursively, sorted), minus *.schema.json. */
+function filesOf(target: string, onSkip: (file: string, why: string) => void): string[] {
   const st = statSync(target);
   if (!st.isDirectory()) return [target];
   return readdirSync(target)
     .sort()
-    .flatMap((n) => filesOf(join(target, n)))
-    .filter((f) => ['.yaml', '.yml', '.json'].includes(extname(f)));
+    .flatMap((n) => {
+      const f = join(target, n);
+      if (statSync(f).isDirectory()) return filesOf(f, onSkip);
+      if (!['.yaml', '.yml', '.json'].includes(extname(f))) return [];
+      if (isSchemaFile(f)) {
+        onSkip(f, 'a JSON Schema (*.schema.json): register it in the schema registry');
+        return [];
+      }
+      return [f];
+    });
 }
 
-export function loadDesired(target: string): Desired[] {
+export function loadDesired(target: string, onSkip: (file: string, why: string) => void = () => {}): Desired[] {
   const out: Desired[] = [];
   let files: string[];
   try {
-    files = filesOf(target);
+    files = filesOf(target, onSkip);
   } catch (err) {
-    throw new InputError(`cannot read ${target}: ${(err as Error).message}`);
+    throw new DocumentError(`cannot read ${target}: ${(err as Error).message}`);
   }
   for (const file of files) {
-    const text = readFileSync(file, 'utf8');
-    let docs: unknown[];
-    if (extname(file) === '.json') {
-      try {
-        const v: unknown = JSON.parse(text);
-        docs = Array.isArray(v) ? v : [v];
-      } catch (err) {
-        throw new InputError(`${file}: ${(err as Error).message}`);
-      }
-    } else {
-      const parsed = parseAllDocuments(text);
-      const all = Array.isArray(parsed) ? parsed : [parsed];
-      const bad = all.find((d) => d.errors.length > 0);
-      if (bad) throw new InputError(`${file}: ${bad.errors[0].message}`);
-      docs = all.map((d) => d.toJS()).filter((d) => d !== null && d !== undefined);
-    }
-    docs.forEach((d, i) => {
+    readDocuments(file).forEach((d, i) => {
       out.push(toDesired(d, `${file}#${i + 1}`));
     });
   }
   const seen = new Set<string>();
   for (const d of out) {
-    if (seen.has(d.path)) throw new InputError(`${d.source}: ${d.kind} ${d.name} is declared twice`);
+    if (seen.has(d.path)) throw new DocumentError(`${d.source}: ${d.kind} ${d.name} is declared twice`);
     seen.add(d.path);
   }
   return out.sort((a, b) => KINDS.indexOf(a.kind) - KINDS.indexOf(b.kind));
 }
 
-const SERVER_FIELDS = new Set(['version', 'updated_at', 'updated_by', 'created_at', 'created_by', 'dataset_urn']);
+/** Not diffed unless the document sets them: the server's fields, and the urn that the path carries. */
+const NOT_DIFFED = new Set([...SERVER_FIELDS, 'dataset_urn']);
 
 /** Top-level field differences, as lines for the printed diff. */
 export function diffLines(current: Record<string, unknown> | undefined, desired: Record<string, unknown>): string[] {
   const lines: string[] = [];
   const cur = current ?? {};
   const keys = [...new Set([...Object.keys(cur), ...Object.keys(desired)])]
-    .filter((k) => !SERVER_FIELDS.has(k) || k in desired)
+    .filter((k) => !NOT_DIFFED.has(k) || k in desired)
     .sort();
   for (const k of keys) {
     const a = cur[k];
@@ -183,18 +190,20 @@ export interface Planned {
   lines: string[];
 }
 
-export function decide(d: Desired, current: ApiResponse<Record<string, unknown> | undefined>): Planned {
-  const body = current.body;
-  const exists = current.status !== 404 && body !== undefined && body.version !== 0;
+/** `current` is the GET's answer, undefined when the entity does not exist. */
+export function decide(d: Desired, current: ApiResponse<Record<string, unknown> | undefined> | undefined): Planned {
+  const body = current?.body;
+  // Never-set ops toggles read as defaults with version 0: they do not exist yet.
+  const exists = body !== undefined && body.version !== 0;
   const lines = diffLines(exists ? body : undefined, d.body);
   let action: Action = !exists ? 'create' : lines.length === 0 ? 'unchanged' : 'update';
   if (action === 'update' && d.kind === 'Contract') action = 'immutable';
-  return { desired: d, action, etag: exists ? current.etag : undefined, lines };
+  return { desired: d, action, etag: exists ? current?.etag : undefined, lines };
 }
 
 export async function plan(base: string, token: string, desired: Desired[]): Promise<Planned[]> {
   const out: Planned[] = [];
-  for (const d of desired) out.push(decide(d, await callApi<Record<string, unknown>>(base, token, 'GET', d.path)));
+  for (const d of desired) out.push(decide(d, await getIfExists<Record<string, unknown>>(base, token, d.path)));
   return out;
 }
 
@@ -206,8 +215,63 @@ export function formatPlan(p: Planned): string {
   return [`${MARK[p.action]} ${p.desired.kind} ${p.desired.name} ${p.action}${v}${note}`, ...p.lines].join('\n');
 }
 
-/** PUTs one planned change, pinned with If-Match to the version that was diffed. */
-export async function applyOne(base: string, token: string, p: Planned): Promise<ApiResponse<unknown>> {
-  const headers: Record<string, string> = p.etag ? { 'if-match': p.etag } : {};
-  return callApi(base, token, 'PUT', p.desired.path, p.desired.body, headers);
+/** PUTs one planned change, pinned with If-Match to the version that was diffed; `dryRun` stores nothing. */
+export async function applyOne(
+  base: string,
+  token: string,
+  p: Planned,
+  dryRun = false,
+): Promise<ApiResponse<Record<string, unknown> | undefined>> {
+  const headers: Record<string, string> = p.etag ? { 'if-match': p.etag } : { 'if-match': '"0"' };
+  const path = dryRun ? `${p.desired.path}?dry_run=true` : p.desired.path;
+  return callApi(base, token, 'PUT', path, p.desired.body, { headers });
+}
+
+/** What a dry run learned about one change. */
+export interface Checked {
+  refused: boolean;
+  line: string;
+}
+
+/**
+ * Asks the server about one change without storing it. The server cannot see entities this run
+ * creates earlier, so: a policy whose contract is created first is checked without its
+ * contract_id (everything else still checked); a resolution or ops document of a dataset whose
+ * policy is created first is reported as not checkable yet.
+ */
+export async function dryRunOne(base: string, token: string, p: Planned, all: Planned[]): Promise<Checked> {
+  const creates = (kind: Kind, name: unknown) =>
+    all.find((o) => o.desired.kind === kind && o.desired.name === name && o.action === 'create');
+  const what = `${p.desired.kind} ${p.desired.name}`;
+  const newContract = p.desired.kind === 'Policy' ? creates('Contract', p.desired.body.contract_id) : undefined;
+  const { contract_id: _c, ...withoutContract } = p.desired.body;
+  const asked = newContract ? { ...p, desired: { ...p.desired, body: withoutContract } } : p;
+  try {
+    const r = await applyOne(base, token, asked, true);
+    const note = newContract ? ` (checked without contract_id: ${newContract.desired.name} is created first)` : '';
+    return { refused: false, line: `checked ${what}: the server would answer ${r.status}${note}` };
+  } catch (err) {
+    const newPolicy =
+      (p.desired.kind === 'Resolution' || p.desired.kind === 'Ops') &&
+      err instanceof ControlPlaneHttpError &&
+      err.code === 'DATASET_NOT_FOUND'
+        ? creates('Policy', p.desired.name)
+        : undefined;
+    if (newPolicy) {
+      return {
+        refused: false,
+        line: `checked ${what}: checkable only once Policy ${p.desired.name} exists (created first)`,
+      };
+    }
+    return { refused: true, line: `${what} (${p.desired.source}): ${describeFailure(err)}` };
+  }
+}
+
+/** `[CODE] message (HTTP status)`: how every refusal is printed. */
+export function describeFailure(err: unknown): string {
+  if (err instanceof ControlPlaneHttpError) {
+    return `[${err.code}] ${err.message}${err.status ? ` (HTTP ${err.status})` : ''}`;
+  }
+  const e = err as Error & { code?: unknown };
+  return `${typeof e.code === 'string' ? `[${e.code}] ` : ''}${e.message}`;
 }

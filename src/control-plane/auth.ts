@@ -2,8 +2,9 @@
  * Bearer JWT verification (jose): a JWKS URL in production, an HS256 shared secret in
  * development. Claims: `sub` principal, `teams` array, `roles` array.
  */
-import { createRemoteJWKSet, type JWTPayload, type JWTVerifyGetKey, jwtVerify, SignJWT } from 'jose';
+import { createRemoteJWKSet, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose';
 import { ConfigError } from '../common/config.js';
+import { assertDevSecret } from '../common/dev-token.js';
 import { ApiError } from './errors.js';
 
 export interface Principal {
@@ -58,7 +59,7 @@ export function createAuthenticator(cfg: AuthConfig): Authenticator {
     key = createRemoteJWKSet(new URL(cfg.jwksUrl));
     mode = 'jwks';
   } else if (cfg.secret) {
-    if (cfg.secret.length < 16) throw new ConfigError('SF_AUTH_JWT_SECRET must be at least 16 characters');
+    assertDevSecret(cfg.secret);
     key = new TextEncoder().encode(cfg.secret);
     algorithms = ['HS256'];
     mode = 'hs256';
@@ -82,20 +83,4 @@ export function createAuthenticator(cfg: AuthConfig): Authenticator {
       }
     },
   };
-}
-
-/** Mints an HS256 development token (the `control-plane token` command and tests). */
-export async function mintDevToken(
-  secret: string,
-  p: Principal,
-  opts: { issuer?: string; audience?: string; expiresIn?: string } = {},
-): Promise<string> {
-  let jwt = new SignJWT({ teams: p.teams, roles: p.roles })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(p.sub)
-    .setIssuedAt()
-    .setExpirationTime(opts.expiresIn ?? '12h');
-  if (opts.issuer) jwt = jwt.setIssuer(opts.issuer);
-  if (opts.audience) jwt = jwt.setAudience(opts.audience);
-  return jwt.sign(new TextEncoder().encode(secret));
 }

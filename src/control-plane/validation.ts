@@ -60,7 +60,8 @@ export function canonicalJson(v: unknown): string {
   );
 }
 
-const SERVER_FIELDS = new Set([
+/** Fields the server manages: never part of a client's content (also `apply`'s diff). */
+export const SERVER_FIELDS: ReadonlySet<string> = new Set([
   'version',
   'updated_at',
   'updated_by',

@@ -1,7 +1,10 @@
 /**
  * The one write path of every PUT: optimistic versioning with If-Match, idempotency (the same
  * content again is a no-op, version included) and retry when a concurrent change wins the race.
+ * A dry run (`?dry_run=true`) takes the same path up to the commit and stops there, so it answers
+ * exactly what the real PUT would (status, body, version) and refuses exactly what it would refuse.
  */
+import Type from 'typebox';
 import { ApiError, VersionConflictError } from './errors.js';
 import type { AuditAction } from './schemas.js';
 import type { ControlPlaneStore, EntityKind, Versioned } from './store/types.js';
@@ -21,7 +24,19 @@ export interface PutPlan<T extends Versioned> {
   /** Checks across entities; the commit is pinned to the watermark they were made at. */
   crossCheck?(): Promise<void>;
   build(current: T | undefined, version: number, at: string): T;
+  /** Run every check and build the document, but store and audit nothing. */
+  dryRun?: boolean;
 }
+
+/** The querystring of every PUT route. */
+export const PutQuery = Type.Object({
+  dry_run: Type.Optional(
+    Type.Boolean({
+      description:
+        'Validate only: the answer is what this PUT would return (201/200, the version it would get), nothing is stored or audited',
+    }),
+  ),
+});
 
 export interface PutResult<T> {
   created: boolean;
@@ -63,6 +78,7 @@ export async function versionedPut<T extends Versioned>(
     const version = (current?.version ?? 0) + 1;
     const at = new Date().toISOString();
     const doc = plan.build(current, version, at);
+    if (plan.dryRun) return { created: current === undefined, changed: true, doc };
     try {
       await store.commit({
         kind: plan.kind,

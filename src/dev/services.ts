@@ -10,7 +10,8 @@ import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
-import { mintDevToken } from '../control-plane/auth.js';
+import { type Method, rawCall } from '../common/control-plane-api.js';
+import { mintDevToken } from '../common/dev-token.js';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const BIN = join(REPO_ROOT, 'bin', 'signal-factory.js');
@@ -126,22 +127,14 @@ export function devToken(claims: { sub: string; teams?: string[]; roles?: string
   );
 }
 
-/** Small JSON client for the control plane API. */
+/** One control plane call as received (status, parsed body, headers), for the demo and tests. */
 export async function api(
   base: string,
   token: string,
-  method: 'GET' | 'PUT' | 'POST' | 'DELETE',
+  method: Method,
   path: string,
   body?: unknown,
 ): Promise<{ status: number; body: unknown; headers: Record<string, unknown> }> {
-  const res = await request(`${base}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.body.text();
-  return { status: res.statusCode, body: text ? JSON.parse(text) : null, headers: res.headers };
+  const r = await rawCall(base, token, method, path, body);
+  return { status: r.status, body: r.body ?? null, headers: r.headers };
 }

@@ -3,7 +3,6 @@
  * topics, the Glue registry and the orders.created schema, the S3 quarantine bucket
  * (default encryption, public access blocked) and the DynamoDB tables. Idempotent.
  */
-import { readFile } from 'node:fs/promises';
 import {
   CreateRegistryCommand,
   CreateSchemaCommand,
@@ -22,6 +21,7 @@ import { dynamoClient, glueClient, s3Client } from '../common/aws.js';
 import { commonConfig } from '../common/config.js';
 import { ensureTopics, withAdmin } from '../common/kafka-admin.js';
 import { createTables } from '../control-plane/store/dynamodb.js';
+import { ordersExample } from './examples.js';
 
 export const DEMO_TOPICS = [
   { topic: 'raw.orders.events', numPartitions: 12 },
@@ -105,17 +105,14 @@ async function main(): Promise<void> {
   const created = await withAdmin(cfg.brokers, (admin) => ensureTopics(admin, DEMO_TOPICS));
   console.log(`topics: ${DEMO_TOPICS.map((t) => t.topic).join(', ')} (created: ${created.length})`);
 
-  const schema = await readFile(
-    new URL('../../../examples/orders/schema.orders.created.json', import.meta.url),
-    'utf8',
-  );
+  const schema = JSON.stringify(ordersExample.schema());
   const glue = glueClient(cfg);
   try {
     await glue.send(
       new GetSchemaCommand({ SchemaId: { RegistryName: cfg.glueRegistry, SchemaName: 'orders.created' } }),
     );
   } catch {
-    await ensureGlueSchema(glue, cfg.glueRegistry, 'orders.created', JSON.stringify(JSON.parse(schema)));
+    await ensureGlueSchema(glue, cfg.glueRegistry, 'orders.created', schema);
   }
   console.log(`glue: registry ${cfg.glueRegistry}, schema orders.created`);
 

@@ -501,6 +501,8 @@ export class Enforcer {
       this.log.warn({ err: (e as Error).message }, 'final commit failed');
     }
     for (const t of this.timers) clearInterval(t);
+    // A poll started during start-up may still be running: let it end before we say stopped.
+    await this.snapshots.close();
     await this.consumer.disconnect();
     await this.sender.close(Math.max(1000, deadline - Date.now()));
     await this.pool.close();

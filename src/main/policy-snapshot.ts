@@ -5,9 +5,9 @@
  * versioned SharedArrayBuffer. Failures keep the last-known-good snapshot (design 11).
  */
 
-import { request } from 'undici';
+import { fetchSnapshot } from '../common/control-plane-api.js';
+import { mintDevToken } from '../common/dev-token.js';
 import type { Logger } from '../common/logger.js';
-import { mintDevToken } from '../control-plane/auth.js';
 import { parseSchemaId } from '../models/common.js';
 import type { PolicySnapshot } from '../workers/protocol.js';
 import type { EnforcerMetrics } from './metrics.js';
@@ -74,25 +74,35 @@ export class PolicySnapshots {
     return this.token;
   }
 
-  /** One poll of the change feed; never throws. */
-  async refresh(): Promise<void> {
+  /** The poll in progress: polls never overlap, and close() waits for the last one. */
+  private inflight: Promise<void> | undefined;
+  private closed = false;
+
+  /** One poll of the change feed; never throws. A call during a poll joins that poll. */
+  refresh(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.inflight ??= this.poll().finally(() => {
+      this.inflight = undefined;
+    });
+    return this.inflight;
+  }
+
+  /** No more polls; resolves when the one in progress (bounded by its HTTP timeout) is over. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.inflight;
+  }
+
+  private async poll(): Promise<void> {
     try {
       const token = await this.bearer();
-      const res = await request(new URL('/v1/snapshot', this.opts.controlPlaneUrl), {
-        headers: {
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
-          ...(this.etag ? { 'if-none-match': this.etag } : {}),
-        },
-        headersTimeout: 5000,
-        bodyTimeout: 10_000,
-      });
-      if (res.statusCode === 304) {
-        await res.body.dump();
+      const res = await fetchSnapshot(this.opts.controlPlaneUrl, token, this.etag);
+      if (res.status === 304) {
         this.opts.metrics.cacheLookup(true);
-      } else if (res.statusCode === 200) {
-        this.cp = (await res.body.json()) as ControlPlaneSnapshot;
+      } else {
+        this.cp = res.body;
         this.opts.metrics.setDatasets(this.cp.policies);
-        this.etag = res.headers.etag as string | undefined;
+        this.etag = res.etag;
         this.haveControlPlane = true;
         this.dirty = true;
         this.opts.metrics.cacheLookup(false);
@@ -100,9 +110,6 @@ export class PolicySnapshots {
           { snapshot_version: this.cp.version, policies: this.cp.policies.length },
           'policy snapshot loaded',
         );
-      } else {
-        const body = await res.body.text();
-        throw new Error(`control plane answered ${res.statusCode}: ${body.slice(0, 200)}`);
       }
       this.lastConfirmedAt = Date.now();
       this.degraded = null;

@@ -10,7 +10,8 @@
 import { createHash } from 'node:crypto';
 import avro from 'avsc';
 import { Format } from 'typebox/format';
-import Schema from 'typebox/schema';
+import Schema, { Meta } from 'typebox/schema';
+import { describeSchemaErrors } from '../common/schema-errors.js';
 import { installFastFormats } from './gates/formats.js';
 import { compilePattern, Re2RegExp } from './gates/patterns.js';
 import type { RegistrySchema } from './protocol.js';
@@ -33,10 +34,27 @@ export interface CompiledSchema {
   avro?: avro.Type;
   /** Set when the definition cannot be used: a SCHEMA gate reason code. */
   error?: string;
+  /** Why, for a person (`validate` prints it): the parser's or the meta-schema's complaint. */
+  problem?: string;
   /** Compile-time findings that do not fail records (e.g. UNKNOWN_FORMAT:<name>). */
   warnings: string[];
   /** COMPATIBILITY verdicts memoised per (reader version id, mode): reason codes or null. */
   compat: Map<string, string[] | null>;
+}
+
+let metaCheck: ReturnType<typeof Schema.Compile> | undefined;
+
+/**
+ * The document checked against the draft-07 meta-schema (TypeBox ships it), so that
+ * `{"type":"objekt"}` is a broken schema rather than one that accepts everything. Documents are
+ * checked after the draft-04 rewrite; later drafts' new keywords are unknown to draft-07 and so
+ * allowed, while the keywords they share must still be well-formed.
+ */
+function metaProblem(doc: Record<string, unknown>): string | undefined {
+  // biome-ignore lint/suspicious/noExplicitAny: TypeBox's meta-schema objects are XSchema documents.
+  metaCheck ??= Schema.Compile(Meta['http://json-schema.org/draft-07/schema#'] as any);
+  if (metaCheck.Check(doc)) return undefined;
+  return describeSchemaErrors(metaCheck.Errors(doc)[1]);
 }
 
 /** Sorted-key JSON: the canonical form fingerprints are computed from. */
@@ -204,15 +222,25 @@ function compileOne(
     try {
       const type = avro.Type.forSchema(JSON.parse(rs.definition));
       return { ...base, avro: type, fingerprint: `sha256:${type.fingerprint('sha256').toString('hex')}` };
-    } catch {
-      return { ...base, fingerprint: `sha256:${sha256(rs.definition)}`, error: 'SCHEMA_DEFINITION_INVALID' };
+    } catch (err) {
+      return {
+        ...base,
+        fingerprint: `sha256:${sha256(rs.definition)}`,
+        error: 'SCHEMA_DEFINITION_INVALID',
+        problem: (err as Error).message,
+      };
     }
   }
   if (rs.data_format !== 'JSON' || doc === undefined || doc instanceof Error) {
     const error = rs.data_format === 'JSON' ? 'SCHEMA_DEFINITION_INVALID' : 'UNSUPPORTED_DATA_FORMAT';
-    return { ...base, fingerprint: `sha256:${sha256(rs.definition)}`, error };
+    const problem = doc instanceof Error ? doc.message : `data format ${rs.data_format} is not supported`;
+    return { ...base, fingerprint: `sha256:${sha256(rs.definition)}`, error, problem };
   }
   const fingerprint = `sha256:${sha256(canonicalJson(doc))}`;
+  const invalid = metaProblem(doc);
+  if (invalid !== undefined) {
+    return { ...base, json: doc, fingerprint, error: 'SCHEMA_DEFINITION_INVALID', problem: invalid };
+  }
   const refs: string[] = [];
   const ids = new Set<string>();
   const formats = new Set<string>();
@@ -221,14 +249,14 @@ function compileOne(
   const unresolved = refs.find((r) => !refResolves(doc, r, ids, context));
   if (unresolved !== undefined) {
     base.warnings.push(`UNRESOLVED_REF:${unresolved}`);
-    return { ...base, json: doc, fingerprint, error: 'UNRESOLVED_REF' };
+    return { ...base, json: doc, fingerprint, error: 'UNRESOLVED_REF', problem: `$ref ${unresolved} does not resolve` };
   }
   try {
     const re2Doc = withRe2Patterns(doc, base.warnings);
     // biome-ignore lint/suspicious/noExplicitAny: TypeBox's XSchema type does not describe arbitrary documents.
     const validator = Schema.Compile(contextObj as any, re2Doc as any) as unknown as CompiledSchema['validator'];
     return { ...base, json: doc, fingerprint, validator };
-  } catch {
-    return { ...base, json: doc, fingerprint, error: 'SCHEMA_DEFINITION_INVALID' };
+  } catch (err) {
+    return { ...base, json: doc, fingerprint, error: 'SCHEMA_DEFINITION_INVALID', problem: (err as Error).message };
   }
 }

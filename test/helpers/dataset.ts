@@ -1,11 +1,7 @@
 /** The orders dataset (examples/orders) registered under a unique urn for one test. */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { REPO_ROOT } from '../../src/dev/services.js';
+import { ordersExample } from '../../src/dev/examples.js';
 import type { EvidenceEvent } from '../../src/models/evidence.js';
 import { type ControlPlane, unique } from './stack.js';
-
-export const example = (f: string) => JSON.parse(readFileSync(join(REPO_ROOT, 'examples', 'orders', f), 'utf8'));
 
 export async function ordersDataset(
   cp: ControlPlane,
@@ -14,9 +10,9 @@ export async function ordersDataset(
 ): Promise<{ urn: string; contractId: string }> {
   const urn = `urn:dp:orders:${unique('ds').replace(/\./g, '-')}`;
   const contractId = `dc:${unique('orders').replace(/\./g, '-')}:3`;
-  await cp.put(`/v1/contracts/${contractId}`, { ...example('contract.json'), contract_id: contractId });
+  await cp.put(`/v1/contracts/${contractId}`, { ...ordersExample.contract(), contract_id: contractId });
   await cp.put(`/v1/datasets/${urn}/policy`, {
-    ...example('policy.json'),
+    ...ordersExample.policy(),
     dataset_urn: urn,
     contract_id: contractId,
     ...policy,

@@ -7,7 +7,7 @@ import { type App, BEARER, enforce, errorResponses, principal } from '../http.js
 import { ContractParams, ContractView, Page, PageQuery } from '../schemas.js';
 import type { ControlPlaneStore } from '../store/types.js';
 import { checkContract, sameContent } from '../validation.js';
-import { versionedPut } from '../versioned-put.js';
+import { PutQuery, versionedPut } from '../versioned-put.js';
 
 type StoredContract = ContractView & { version: number };
 
@@ -25,6 +25,7 @@ export function contractRoutes(app: App, store: ControlPlaneStore): void {
         tags: ['contracts'],
         summary: 'Create a contract version (201); the same body again is 200, a different one 409',
         security: BEARER,
+        querystring: PutQuery,
         params: ContractParams,
         body: DataContractInput,
         response: {
@@ -44,6 +45,7 @@ export function contractRoutes(app: App, store: ControlPlaneStore): void {
         });
       }
       const r = await versionedPut<StoredContract>(store, {
+        dryRun: req.query.dry_run === true,
         kind: 'contract',
         key: id,
         ifMatch: undefined,

@@ -10,7 +10,7 @@ import { type ContractView, Page, PageQuery, StoredResolution, UrnParams } from 
 import type { ControlPlaneStore, Versioned } from '../store/types.js';
 import { checkPolicy, parseEtags, sameContent } from '../validation.js';
 import { versionedDelete } from '../versioned-delete.js';
-import { versionedPut } from '../versioned-put.js';
+import { PutQuery, versionedPut } from '../versioned-put.js';
 
 const IfMatch = Type.Object({ 'if-match': Type.Optional(Type.String({ description: 'ETag (version) from a GET' })) });
 
@@ -22,6 +22,7 @@ export function datasetRoutes(app: App, store: ControlPlaneStore, schemas: Schem
         tags: ['policies'],
         summary: 'Create (201) or update (200) the complete policy of a dataset; idempotent, If-Match aware',
         security: BEARER,
+        querystring: PutQuery,
         params: UrnParams,
         headers: IfMatch,
         body: DatasetPolicyInput,
@@ -43,6 +44,7 @@ export function datasetRoutes(app: App, store: ControlPlaneStore, schemas: Schem
       }
       let before: DatasetPolicy | undefined;
       const r = await versionedPut<DatasetPolicy>(store, {
+        dryRun: req.query.dry_run === true,
         kind: 'policy',
         key: urn,
         ifMatch: parseEtags(req.headers['if-match']),
@@ -125,6 +127,7 @@ export function datasetRoutes(app: App, store: ControlPlaneStore, schemas: Schem
         tags: ['resolution'],
         summary: "Replace the dataset's resolution rules (rules claiming another dataset's records are rejected)",
         security: BEARER,
+        querystring: PutQuery,
         params: UrnParams,
         headers: IfMatch,
         body: DatasetResolution,
@@ -140,6 +143,7 @@ export function datasetRoutes(app: App, store: ControlPlaneStore, schemas: Schem
       const urn = req.params.dataset_urn;
       const rules = req.body.rules;
       const r = await versionedPut<StoredResolution>(store, {
+        dryRun: req.query.dry_run === true,
         kind: 'resolution',
         key: urn,
         ifMatch: parseEtags(req.headers['if-match']),

@@ -17,7 +17,7 @@ import { DEFAULT_GLOBAL_OPS, GLOBAL_OPS_KEY } from '../snapshot.js';
 import type { ControlPlaneStore } from '../store/types.js';
 import { checkDatasetOps, parseEtags, sameContent } from '../validation.js';
 import { versionedDelete } from '../versioned-delete.js';
-import { versionedPut } from '../versioned-put.js';
+import { PutQuery, versionedPut } from '../versioned-put.js';
 
 const IfMatch = Type.Object({ 'if-match': Type.Optional(Type.String()) });
 const NEVER = { version: 0, updated_at: new Date(0).toISOString(), updated_by: '' };
@@ -36,6 +36,7 @@ export function opsRoutes(app: App, store: ControlPlaneStore): void {
         tags: ['ops'],
         summary: 'Set the dataset ops toggles: actions_paused, mode_override, disabled_gates',
         security: BEARER,
+        querystring: PutQuery,
         params: UrnParams,
         headers: IfMatch,
         body: DatasetOpsToggles,
@@ -52,6 +53,7 @@ export function opsRoutes(app: App, store: ControlPlaneStore): void {
       const input = req.body;
       let policy: DatasetPolicy | undefined;
       const r = await versionedPut<StoredDatasetOps>(store, {
+        dryRun: req.query.dry_run === true,
         kind: 'dataset_ops',
         key: urn,
         ifMatch: parseEtags(req.headers['if-match']),
@@ -102,6 +104,7 @@ export function opsRoutes(app: App, store: ControlPlaneStore): void {
         tags: ['ops'],
         summary: 'Set global toggles: safe_mode only emits evidence, everywhere (admin)',
         security: BEARER,
+        querystring: PutQuery,
         headers: IfMatch,
         body: GlobalOpsToggles,
         response: {
@@ -115,6 +118,7 @@ export function opsRoutes(app: App, store: ControlPlaneStore): void {
       const p = principal(req);
       const input = req.body;
       const r = await versionedPut<StoredGlobalOps>(store, {
+        dryRun: req.query.dry_run === true,
         kind: 'global_ops',
         key: GLOBAL_OPS_KEY,
         ifMatch: parseEtags(req.headers['if-match']),

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { ordersExample } from '../../../src/dev/examples.js';
 import { api } from '../../../src/dev/services.js';
 import { startControlPlane } from '../../helpers/stack.js';
 import type { Json } from './helpers.js';
@@ -24,13 +25,11 @@ const UNSET = {
   SF_SCHEMA_CHECK: '',
 };
 
-const example = (name: string) => JSON.parse(readFileSync(`examples/orders/${name}`, 'utf8'));
-
 test('only SF_AUTH_JWT_SECRET: the example policy is accepted; the index is disabled and says how to enable it', async (t) => {
   const cp = await startControlPlane(t, UNSET);
-  const contract = example('contract.json');
+  const contract = ordersExample.contract();
   assert.equal((await api(cp.url, cp.admin, 'PUT', `/v1/contracts/${contract.contract_id}`, contract)).status, 201);
-  const policy = example('policy.json');
+  const policy = ordersExample.policy();
   const put = await api(
     cp.url,
     cp.admin,
@@ -65,7 +64,7 @@ test('Glue configured but unreachable: 503 names the switch SF_SCHEMA_CHECK', as
     AWS_ACCESS_KEY_ID: 'x',
     AWS_SECRET_ACCESS_KEY: 'y',
   });
-  const policy = { ...example('policy.json'), contract_id: undefined };
+  const policy = { ...ordersExample.policy(), contract_id: undefined };
   const put = await api(
     cp.url,
     cp.admin,

@@ -13,9 +13,10 @@ import { CreateSchemaCommand } from '@aws-sdk/client-glue';
 import { glueClient } from '../../../src/common/aws.js';
 import { commonConfig } from '../../../src/common/config.js';
 import { endOffsets, readEvidence } from '../../../src/dev/evidence-reader.js';
+import { ordersExample } from '../../../src/dev/examples.js';
 import { orders } from '../../../src/dev/orders.js';
 import { produceAll, type ToProduce } from '../../../src/dev/produce.js';
-import { example, ordersDataset } from '../../helpers/dataset.js';
+import { ordersDataset } from '../../helpers/dataset.js';
 import { createTopics, stackEnv, startControlPlane, startEnforcer, unique } from '../../helpers/stack.js';
 
 const VALID = { missing_customer: 0, bad_currency: 0, undeclared_pii: 0, poison: 0 };
@@ -26,7 +27,7 @@ describe('enforcer: per-record evaluation budget', { timeout: 300_000 }, () => {
     const { brokers } = stackEnv();
     const cfg = commonConfig();
     const name = unique('orders-redos');
-    const schema = { ...example('schema.orders.created.json'), patternProperties: { '^(a+)+$': {} } };
+    const schema = { ...ordersExample.schema(), patternProperties: { '^(a+)+$': {} } };
     await glueClient(cfg).send(
       new CreateSchemaCommand({
         RegistryId: { RegistryName: cfg.glueRegistry },

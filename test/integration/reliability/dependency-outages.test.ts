@@ -14,10 +14,11 @@ import { request } from 'undici';
 import { glueClient } from '../../../src/common/aws.js';
 import { commonConfig } from '../../../src/common/config.js';
 import { endOffsets, readEvidence } from '../../../src/dev/evidence-reader.js';
+import { ordersExample } from '../../../src/dev/examples.js';
 import { orders } from '../../../src/dev/orders.js';
 import { produceAll } from '../../../src/dev/produce.js';
 import type { EvidenceEvent } from '../../../src/models/evidence.js';
-import { example, ordersDataset } from '../../helpers/dataset.js';
+import { ordersDataset } from '../../helpers/dataset.js';
 import { tcpProxy } from '../../helpers/faults.js';
 import { createTopics, stackEnv, startControlPlane, startEnforcer, unique } from '../../helpers/stack.js';
 
@@ -42,7 +43,7 @@ describe('reliability: dependency outages', { timeout: 400_000 }, () => {
     const cfg = commonConfig();
     const glue = glueClient(cfg);
     const name = unique('orders-reg');
-    const schema = example('schema.orders.created.json');
+    const schema = ordersExample.schema();
     const v1 = await glue.send(
       new CreateSchemaCommand({
         RegistryId: { RegistryName: cfg.glueRegistry },

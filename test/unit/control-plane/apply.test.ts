@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { decide, diffLines, InputError, loadDesired, toDesired } from '../../../src/control-plane/apply.js';
+import { DocumentError } from '../../../src/common/documents.js';
+import { decide, diffLines, loadDesired, toDesired } from '../../../src/control-plane/apply.js';
 
 const urn = 'urn:dp:a:b';
 const policy = {
@@ -24,8 +25,11 @@ test('documents map to API paths and bodies', () => {
     ['/v1/datasets/urn%3Adp%3Aa%3Ab/ops', { actions_paused: true, disabled_gates: [] }],
   );
   assert.equal(toDesired({ kind: 'Ops', spec: { safe_mode: true } }, 'f').path, '/v1/ops/global');
-  assert.throws(() => toDesired({ kind: 'Nope', spec: {} }, 'f'), InputError);
-  assert.throws(() => toDesired({ kind: 'Policy', spec: { ...policy, tier: 'X' } }, 'f'), /spec invalid at "\/tier"/);
+  assert.throws(() => toDesired({ kind: 'Nope', spec: {} }, 'f'), DocumentError);
+  assert.throws(
+    () => toDesired({ kind: 'Policy', spec: { ...policy, tier: 'X' } }, 'f'),
+    /Policy spec invalid: \/tier must be one of TIER_1, TIER_2, TIER_3/,
+  );
 });
 
 test('diff lines and decisions', () => {
@@ -33,8 +37,12 @@ test('diff lines and decisions', () => {
     '    ~ tier: "TIER_1" -> "TIER_2"',
   ]);
   assert.deepEqual(diffLines({ a: 1, b: 2 }, { b: 2, c: 3 }), ['    - a: 1', '    + c: 3']);
+  // A deprecated contract applied again is unchanged, not "immutable": deprecation is the server's.
+  const contractSpec = { contract_id: 'dc:a:1', fields: [{ path: 'x' }] };
+  const deprecated = { ...contractSpec, version: 1, deprecated_at: '2026-01-01T00:00:00.000Z', deprecated_by: 'a' };
+  assert.deepEqual(diffLines(deprecated, contractSpec), []);
   const d = toDesired({ kind: 'Policy', spec: policy }, 'f');
-  assert.equal(decide(d, { status: 404, etag: undefined, body: undefined }).action, 'create');
+  assert.equal(decide(d, undefined).action, 'create');
   assert.equal(decide(d, { status: 200, etag: '"2"', body: { ...policy, version: 2 } }).action, 'unchanged');
   const upd = decide(d, { status: 200, etag: '"2"', body: { ...policy, tier: 'TIER_3', version: 2 } });
   assert.deepEqual([upd.action, upd.etag], ['update', '"2"']);
@@ -65,7 +73,7 @@ test('loadDesired reads YAML multi-docs and JSON, orders by dependency, rejects 
     );
     writeFileSync(join(dir, 'c.yaml'), `kind: Policy\nspec: ${JSON.stringify(policy)}\n`);
     assert.throws(() => loadDesired(dir), /declared twice/);
-    assert.throws(() => loadDesired(join(dir, 'missing')), InputError);
+    assert.throws(() => loadDesired(join(dir, 'missing')), DocumentError);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -174,6 +174,31 @@ test('SCHEMA: fingerprint is stable and canonical (key order does not matter)', 
   assert.match(a, /^sha256:[0-9a-f]{64}$/);
 });
 
+test('a JSON Schema that breaks its meta-schema is unusable (it would otherwise accept everything), with the reason', () => {
+  const broken = compileSchemas([schema({ definition: JSON.stringify({ type: 'objekt', required: 'a' }) })]).get(V1)!;
+  assert.equal(broken.error, 'SCHEMA_DEFINITION_INVALID');
+  assert.equal(
+    broken.problem,
+    '/required must be array; /type must be one of array, boolean, integer, null, number, object, string',
+  );
+  const { event } = run(
+    snapshot({ schemas: [schema({ definition: JSON.stringify({ type: 'objekt' }) })] }),
+    rec(order()),
+  );
+  assert.deepEqual(event.validation.reason_codes, ['SCHEMA_DEFINITION_INVALID']);
+  assert.equal(compileSchemas([schema({ definition: JSON.stringify(ORDER_SCHEMA) })]).get(V1)!.error, undefined);
+  const avroBroken = compileSchemas([
+    schema({
+      data_format: 'AVRO',
+      definition: JSON.stringify({ type: 'record', name: 'o', fields: [{ name: 'a', type: 'strang' }] }),
+    }),
+  ]).get(V1)!;
+  assert.deepEqual(
+    [avroBroken.error, avroBroken.problem],
+    ['SCHEMA_DEFINITION_INVALID', 'undefined type name: strang'],
+  );
+});
+
 test('SCHEMA: `pattern` keywords run on RE2: catastrophic-backtracking bait answers at once', () => {
   const def = {
     ...STRICT,
