@@ -13,6 +13,7 @@ import Type from 'typebox';
 import { Compile } from 'typebox/compile';
 import type { Logger } from '../common/logger.js';
 import type { Authenticator } from './auth.js';
+import { consoleRoutes } from './console.js';
 import { ApiError, StoreError, VersionConflictError } from './errors.js';
 import type { EvidenceIndex } from './evidence/index-store.js';
 import { disabledStatus, type IndexStatus } from './evidence/status.js';
@@ -40,6 +41,8 @@ export interface AppDeps {
   logger?: Logger;
   registry?: Registry;
   bodyLimit?: number;
+  /** Where the built console lives (default dist/ui); tests point it elsewhere. */
+  consoleDir?: string;
 }
 
 /** Longest raw path parameter: a 300-character id fully percent-encoded, with room to spare. */
@@ -294,6 +297,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   feedRoutes(app, deps.store, feed);
   evidenceRoutes(app, deps.evidence, evidenceStatus);
   systemRoutes(app, deps.store, registry, evidenceStatus);
+  await consoleRoutes(app, deps.consoleDir);
   await app.ready();
   return app;
 }

@@ -36,6 +36,7 @@ export const ERROR_STATUS = {
   EVIDENCE_INDEX_DISABLED: 503,
   EVIDENCE_INDEX_UNAVAILABLE: 503,
   NOT_READY: 503,
+  CONSOLE_NOT_BUILT: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

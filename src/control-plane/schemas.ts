@@ -68,6 +68,7 @@ export const AuditEntry = Type.Object({
   target: Type.String({ description: 'dataset_urn, contract_id or "global"' }),
   before_version: Type.Union([Type.Integer(), Type.Null()]),
   after_version: Type.Union([Type.Integer(), Type.Null()], { description: 'null when the change deleted it' }),
+  reason: Type.Optional(Type.String({ description: 'Why, as sent in the X-Audit-Reason header' })),
 });
 export type AuditEntry = Static<typeof AuditEntry>;
 

@@ -21,6 +21,8 @@ export interface DeletePlan<T extends Versioned> {
   action: AuditAction;
   /** 403/404 decisions against the current state (current is undefined: nothing stored). */
   guard(current: T | undefined): Promise<void>;
+  /** Why (X-Audit-Reason), kept in the audit entry. */
+  reason?: string;
   /** What still needs this entity; non-empty refuses the delete. */
   dependents?(): Promise<Dependent[]>;
 }
@@ -65,6 +67,7 @@ export async function versionedDelete<T extends Versioned>(
           target: plan.key,
           before_version: current.version,
           after_version: null,
+          ...(plan.reason === undefined ? {} : { reason: plan.reason }),
         },
       });
       return current;

@@ -24,6 +24,8 @@ export interface PutPlan<T extends Versioned> {
   /** Checks across entities; the commit is pinned to the watermark they were made at. */
   crossCheck?(): Promise<void>;
   build(current: T | undefined, version: number, at: string): T;
+  /** Why (X-Audit-Reason), kept in the audit entry. */
+  reason?: string;
   /** Run every check and build the document, but store and audit nothing. */
   dryRun?: boolean;
 }
@@ -93,6 +95,7 @@ export async function versionedPut<T extends Versioned>(
           target: plan.key,
           before_version: current?.version ?? null,
           after_version: version,
+          ...(plan.reason === undefined ? {} : { reason: plan.reason }),
         },
       });
       return { created: current === undefined, changed: true, doc };

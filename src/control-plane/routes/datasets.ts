@@ -2,6 +2,7 @@
 import Type from 'typebox';
 import { DatasetPolicy, DatasetPolicyInput, DatasetResolution, type ResolutionRule } from '../../models/index.js';
 import { canManageDataset } from '../authz.js';
+import { DatasetFilters, filterPage, hasFilter } from '../dataset-filter.js';
 import { ApiError } from '../errors.js';
 import { type App, BEARER, enforce, errorResponses, NO_CONTENT, principal, withEtag } from '../http.js';
 import { findConflicts, ruleProblems } from '../resolution-rules.js';
@@ -111,13 +112,17 @@ export function datasetRoutes(app: App, store: ControlPlaneStore, schemas: Schem
     {
       schema: {
         tags: ['policies'],
-        summary: 'All dataset policies, paginated by cursor',
+        summary: 'Dataset policies in URN order, paginated by cursor; optional filters (q, tier, owner, mode) combine',
         security: BEARER,
-        querystring: Type.Object(PageQuery),
+        querystring: Type.Object({ ...PageQuery, ...DatasetFilters }),
         response: { 200: Page(DatasetPolicy), ...errorResponses(400, 401, 500) },
       },
     },
-    async (req) => store.list<DatasetPolicy>('policy', { limit: req.query.limit ?? 100, cursor: req.query.cursor }),
+    async (req) => {
+      const { limit = 100, cursor, ...filters } = req.query;
+      if (!hasFilter(filters)) return store.list<DatasetPolicy>('policy', { limit, cursor });
+      return filterPage(await store.all<DatasetPolicy>('policy'), filters, { limit, cursor });
+    },
   );
 
   app.put(

@@ -4,6 +4,7 @@
  */
 import Type from 'typebox';
 import { DatasetOpsToggles, type DatasetPolicy, GlobalOpsToggles } from '../../models/index.js';
+import { AuditReasonHeader, auditReason } from '../audit-reason.js';
 import { canManageDataset, canManageGlobal } from '../authz.js';
 import { ApiError } from '../errors.js';
 import { type App, BEARER, enforce, errorResponses, NO_CONTENT, principal, withEtag } from '../http.js';
@@ -19,7 +20,7 @@ import { checkDatasetOps, parseEtags, sameContent } from '../validation.js';
 import { versionedDelete } from '../versioned-delete.js';
 import { PutQuery, versionedPut } from '../versioned-put.js';
 
-const IfMatch = Type.Object({ 'if-match': Type.Optional(Type.String()) });
+const IfMatch = Type.Object({ 'if-match': Type.Optional(Type.String()), ...AuditReasonHeader });
 const NEVER = { version: 0, updated_at: new Date(0).toISOString(), updated_by: '' };
 
 export function opsRoutes(app: App, store: ControlPlaneStore): void {
@@ -58,6 +59,7 @@ export function opsRoutes(app: App, store: ControlPlaneStore): void {
         key: urn,
         ifMatch: parseEtags(req.headers['if-match']),
         actor: p.sub,
+        reason: auditReason(req.headers['x-audit-reason']),
         action: () => 'ops.dataset.put',
         guard: async () => {
           policy = await policyOf(urn);
@@ -123,6 +125,7 @@ export function opsRoutes(app: App, store: ControlPlaneStore): void {
         key: GLOBAL_OPS_KEY,
         ifMatch: parseEtags(req.headers['if-match']),
         actor: p.sub,
+        reason: auditReason(req.headers['x-audit-reason']),
         action: () => 'ops.global.put',
         guard: async () => enforce(canManageGlobal(p)),
         same: (cur) => sameContent(cur, input),
@@ -174,6 +177,7 @@ export function opsRoutes(app: App, store: ControlPlaneStore): void {
         key: urn,
         ifMatch: parseEtags(req.headers['if-match']),
         actor: p.sub,
+        reason: auditReason(req.headers['x-audit-reason']),
         action: 'ops.dataset.delete',
         guard: async (cur) => {
           const policy = await store.get<DatasetPolicy>('policy', urn);
@@ -203,6 +207,7 @@ export function opsRoutes(app: App, store: ControlPlaneStore): void {
         key: GLOBAL_OPS_KEY,
         ifMatch: parseEtags(req.headers['if-match']),
         actor: p.sub,
+        reason: auditReason(req.headers['x-audit-reason']),
         action: 'ops.global.delete',
         guard: async () => enforce(canManageGlobal(p)),
       });
