@@ -75,6 +75,7 @@ export async function startApp(
     schemas?: SchemaRegistry;
     evidence?: EvidenceIndex;
     evidenceStatus?: () => IndexStatus;
+    consoleDir?: string;
   } = {},
 ): Promise<Running> {
   const store = opts.store ?? tempSqlite(t);
@@ -84,6 +85,7 @@ export async function startApp(
     schemas: opts.schemas ?? noSchemaCheck,
     evidence: opts.evidence,
     evidenceStatus: opts.evidenceStatus,
+    consoleDir: opts.consoleDir,
   });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   t.after(() => app.close());
