@@ -28,6 +28,7 @@ COPY bin ./bin
 COPY src ./src
 COPY test ./test
 COPY perf ./perf
+COPY scripts/build-ui.mjs ./scripts/
 RUN npm run build \
  && rm -rf dist/test dist/perf dist/.tsbuildinfo \
  && npm prune --omit=dev

@@ -7,24 +7,36 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash, createHmac } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { s3Client } from '../common/aws.js';
 import { commonConfig } from '../common/config.js';
+import { mintDevToken } from '../common/dev-token.js';
 import { endOffsets, readEvidence } from '../dev/evidence-reader.js';
 import { ordersExample } from '../dev/examples.js';
 import { api, devToken, freePort, REPO_ROOT, type Service, startService } from '../dev/services.js';
 import type { EvidenceEvent } from '../models/evidence.js';
-import { parseCommandArgs } from './args.js';
+import { oneOf, parseCommandArgs } from './args.js';
 
-const HELP = `Usage: signal-factory demo
+const HELP = `Usage: signal-factory demo [--keep]
 
 Runs the design's section 12 steel thread against the stack in the environment
 (. .stack/env after scripts/stack up): control plane + enforcer, one valid and one
 invalid orders event, the evidence of both, and the quarantined object's S3 key.
+At the end it prints the ops console's URL with a ready token.
+
+  --keep   SF_DEMO_KEEP=1: leave the control plane and the enforcer running (scripts/stack down stops them)
 `;
 
+const KEEP_VALUES = ['1', 'true', '0', 'false'] as const;
+
+/** How long the console token printed at the end stays valid. */
+const CONSOLE_TOKEN_TTL = '8h';
+
 const RAW_TOPIC = 'raw.orders.events';
+/** scripts/lib.sh's STACK: pid files here are stopped by scripts/stack down. */
+const STACK_DIR = process.env.SF_STACK_DIR || join(REPO_ROOT, '.stack');
 const IDENTITY_KEY = { id: 'demo', secret: 'demo-identity-key' };
 
 function need(name: string): string {
@@ -37,7 +49,9 @@ function need(name: string): string {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseCommandArgs(argv, {});
+  const { values } = parseCommandArgs(argv, { keep: { type: 'boolean' } });
+  const keepVar = process.env.SF_DEMO_KEEP ? oneOf('SF_DEMO_KEEP', process.env.SF_DEMO_KEEP, KEEP_VALUES) : '0';
+  const keep = values.keep ?? (keepVar === '1' || keepVar === 'true');
   if (values.help) {
     process.stdout.write(HELP);
     return 0;
@@ -45,8 +59,9 @@ export async function run(argv: string[]): Promise<number> {
   const cfg = commonConfig();
   const secret = need('SF_AUTH_JWT_SECRET');
   const quarantineUri = need('SF_QUARANTINE_URI');
-  const logDir = join(REPO_ROOT, '.stack', 'logs');
+  const logDir = join(STACK_DIR, 'logs');
   const services: Service[] = [];
+  let kept = false;
   const say = (s: string) => process.stdout.write(`${s}\n`);
   try {
     const cpPort = await freePort();
@@ -57,6 +72,7 @@ export async function run(argv: string[]): Promise<number> {
         env: { SF_HTTP_PORT: String(cpPort) },
         port: cpPort,
         logDir,
+        detached: keep,
       }),
     );
     const cp = services[0].url;
@@ -90,6 +106,7 @@ export async function run(argv: string[]): Promise<number> {
         },
         port: enfPort,
         logDir,
+        detached: keep,
       }),
     );
     say(`enforcer ready at ${services[1].url}`);
@@ -166,8 +183,24 @@ export async function run(argv: string[]): Promise<number> {
         ? '\ndemo: OK (PASS, FAIL with CONTRACT / MISSING_FIELD:customer_id, quarantined)'
         : '\ndemo: UNEXPECTED verdicts',
     );
+    const consoleToken = await mintDevToken(
+      secret,
+      { sub: 'demo-admin', teams: ['orders-team'], roles: ['admin'] },
+      { expiresIn: CONSOLE_TOKEN_TTL },
+    );
+    say(`\n=== ops console ===\n${cp}/ui/?token=${consoleToken}`);
+    if (keep) {
+      for (const s of services) writeFileSync(join(STACK_DIR, `${s.name}.pid`), String(s.child.pid));
+      kept = true;
+      say(
+        `kept running (--keep): ${services.map((s) => `${s.name} pid ${s.child.pid}`).join(', ')}; scripts/stack down stops them`,
+      );
+    } else {
+      say('(the demo stops the control plane now: bash scripts/demo --keep leaves it up)');
+    }
     return ok ? 0 : 1;
   } finally {
-    for (const s of services.reverse()) await s.stop();
+    // A failed --keep run stops what it started: only a finished demo is left up.
+    if (!kept) for (const s of services.reverse()) await s.stop();
   }
 }

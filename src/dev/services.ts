@@ -5,7 +5,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { closeSync, createWriteStream, mkdirSync, openSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -69,14 +69,24 @@ export function spawnCommand(opts: {
   logDir: string;
   /** Keep the output in memory for `output()` (tests of short-lived processes). */
   capture?: boolean;
+  /**
+   * Outlive this process (`demo --keep`): the child writes its log file itself (a pipe to us would
+   * break when we exit) in its own process group, and does not keep our event loop alive.
+   */
+  detached?: boolean;
 }): SpawnedCommand {
   mkdirSync(opts.logDir, { recursive: true });
   const logFile = join(opts.logDir, `${opts.name}.log`);
+  const env = { ...process.env, ...opts.env };
+  if (opts.detached) {
+    const fd = openSync(logFile, 'a');
+    const child = spawn(process.execPath, [BIN, opts.command], { env, stdio: ['ignore', fd, fd], detached: true });
+    closeSync(fd);
+    child.unref();
+    return withStop(child, logFile, () => '');
+  }
   const out = createWriteStream(logFile, { flags: 'a' });
-  const child = spawn(process.execPath, [BIN, opts.command], {
-    env: { ...process.env, ...opts.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(process.execPath, [BIN, opts.command], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
   const keep = (b: Buffer) => {
     text += b.toString('utf8');
@@ -87,6 +97,10 @@ export function spawnCommand(opts: {
   }
   child.stdout?.pipe(out);
   child.stderr?.pipe(out);
+  return withStop(child, logFile, () => text);
+}
+
+function withStop(child: ChildProcess, logFile: string, text: () => string): SpawnedCommand {
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal, at: Date.now() })),
   );
@@ -95,7 +109,7 @@ export function spawnCommand(opts: {
     child.kill(signal);
     return (await exited).code;
   };
-  return { child, logFile, output: () => text.split('\n').filter(Boolean), exited, stop };
+  return { child, logFile, output: () => text().split('\n').filter(Boolean), exited, stop };
 }
 
 /** Runs `signal-factory <command>` with extra env; logs go to `logDir/<name>.log`. */
@@ -106,6 +120,7 @@ export async function startService(opts: {
   port: number;
   logDir: string;
   readyTimeoutMs?: number;
+  detached?: boolean;
 }): Promise<Service> {
   const { child, logFile, stop } = spawnCommand(opts);
   const url = `http://127.0.0.1:${opts.port}`;

@@ -110,7 +110,10 @@ export function TimeChart(props: {
       {
         width: Math.min(560, ref.current.clientWidth || 560),
         height: 180,
-        series: [{}, ...props.series.map((s) => ({ label: s.label, stroke: s.color, width: 2 }))],
+        series: [
+          {},
+          ...props.series.map((s) => ({ label: s.label, stroke: s.color, width: 2, points: { show: true, size: 5 } })),
+        ],
         axes: [{ stroke: '#333' }, { stroke: '#333' }],
       },
       [props.x, ...props.series.map((s) => s.values)] as uPlot.AlignedData,
