@@ -159,9 +159,14 @@ export async function getIfExists<T>(
 export type SnapshotResult = { status: 304 } | { status: 200; etag: string; body: PolicySnapshot };
 
 /** GET /v1/snapshot (the change feed); pass the last ETag to get a cheap 304 while nothing changed. */
-export async function fetchSnapshot(url: string, token: string | undefined, etag?: string): Promise<SnapshotResult> {
+export async function fetchSnapshot(
+  url: string,
+  token: string | undefined,
+  etag?: string,
+  extraHeaders: Record<string, string> = {},
+): Promise<SnapshotResult> {
   const r = await rawCall(url, token, 'GET', '/v1/snapshot', undefined, {
-    headers: etag ? { 'if-none-match': etag } : {},
+    headers: { ...(etag ? { 'if-none-match': etag } : {}), ...extraHeaders },
     headersTimeout: 5000,
   });
   if (r.status === 304) return { status: 304 };

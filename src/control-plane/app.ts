@@ -17,6 +17,7 @@ import { consoleRoutes } from './console.js';
 import { ApiError, StoreError, VersionConflictError } from './errors.js';
 import type { EvidenceIndex } from './evidence/index-store.js';
 import { disabledStatus, type IndexStatus } from './evidence/status.js';
+import { FleetRegistry, fleetRoutes } from './fleet.js';
 import { type App, errorResponses, setPrincipal } from './http.js';
 import { KnownPaths } from './methods.js';
 import { installIndexMetrics, installMetrics } from './metrics.js';
@@ -43,6 +44,8 @@ export interface AppDeps {
   bodyLimit?: number;
   /** Where the built console lives (default dist/ui); tests point it elsewhere. */
   consoleDir?: string;
+  /** The enforcers heard from (GET /v1/fleet); one per process by default. */
+  fleet?: FleetRegistry;
 }
 
 /** Longest raw path parameter: a 300-character id fully percent-encoded, with room to spare. */
@@ -297,6 +300,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   feedRoutes(app, deps.store, feed);
   evidenceRoutes(app, deps.evidence, evidenceStatus);
   systemRoutes(app, deps.store, registry, evidenceStatus);
+  fleetRoutes(app, deps.fleet ?? new FleetRegistry());
   await consoleRoutes(app, deps.consoleDir);
   await app.ready();
   return app;

@@ -10,8 +10,10 @@
  * - records and bytes in flight are bounded (src/main/flow.ts): above the bound the loop
  *   stops consuming until completions make room, so memory stays flat under overload.
  */
+import { hostname } from 'node:os';
 import type { Tracer } from '@opentelemetry/api';
 import { glueClient, s3Client } from '../common/aws.js';
+import type { FleetReport } from '../common/fleet-report.js';
 import type { Message, TopicPartition } from '../common/kafka.js';
 import { abortable, retryUntilAborted, sleep } from '../common/lifecycle.js';
 import type { Logger } from '../common/logger.js';
@@ -105,6 +107,7 @@ export class Enforcer {
       schemaRetryMs: cfg.schemaRetryMs,
       metrics: this.metrics,
       log,
+      report: () => this.fleetReport(),
     });
     this.consumer = new RawConsumer(
       {
@@ -150,6 +153,20 @@ export class Enforcer {
     if (this.stopping) reasons.push('shutting down');
     this.metrics.ready.set(reasons.length === 0 ? 1 : 0);
     return { ready: reasons.length === 0, reasons };
+  }
+
+  /** What each policy poll tells the control plane (its fleet view): readiness and lag, no new calls. */
+  private async fleetReport(): Promise<FleetReport> {
+    const { ready, reasons } = this.readiness();
+    const series = (await this.metrics.consumerLag.get()).values;
+    return {
+      instance: this.cfg.instanceId ?? `${hostname()}:${process.pid}`,
+      ready,
+      reasons,
+      lag: series.length === 0 ? null : series.reduce((n, v) => n + v.value, 0),
+      partitions: this.tracker.partitions().length,
+      snapshot_version: this.snapshots.controlPlaneVersion,
+    };
   }
 
   /** Live until a fatal error (the process then stops and exits non-zero). */

@@ -7,6 +7,7 @@
 
 import { fetchSnapshot } from '../common/control-plane-api.js';
 import { mintDevToken } from '../common/dev-token.js';
+import { encodeReport, FLEET_REPORT_HEADER, type FleetReport } from '../common/fleet-report.js';
 import type { Logger } from '../common/logger.js';
 import { parseSchemaId } from '../models/common.js';
 import type { PolicySnapshot } from '../workers/protocol.js';
@@ -51,6 +52,8 @@ export class PolicySnapshots {
       schemaRetryMs: number;
       metrics: EnforcerMetrics;
       log: Logger;
+      /** This enforcer's state, sent with each poll (GET /v1/fleet on the control plane). */
+      report?: () => Promise<FleetReport>;
     },
   ) {
     this.token = opts.token;
@@ -59,6 +62,11 @@ export class PolicySnapshots {
   /** True once a snapshot was loaded from the control plane (readiness). */
   get loaded(): boolean {
     return this.haveControlPlane;
+  }
+
+  /** The control plane's snapshot version this enforcer holds (0 before the first load). */
+  get controlPlaneVersion(): number {
+    return this.cp.version;
   }
 
   get ageSeconds(): number {
@@ -96,7 +104,7 @@ export class PolicySnapshots {
   private async poll(): Promise<void> {
     try {
       const token = await this.bearer();
-      const res = await fetchSnapshot(this.opts.controlPlaneUrl, token, this.etag);
+      const res = await fetchSnapshot(this.opts.controlPlaneUrl, token, this.etag, await this.reportHeader());
       if (res.status === 304) {
         this.opts.metrics.cacheLookup(true);
       } else {
@@ -120,6 +128,17 @@ export class PolicySnapshots {
     }
     await this.ensureSchemas(this.policySchemaIds());
     this.opts.metrics.snapshotAge.set(Number.isFinite(this.ageSeconds) ? this.ageSeconds : -1);
+  }
+
+  /** Advisory: a report that cannot be built is left out, never a failed poll. */
+  private async reportHeader(): Promise<Record<string, string>> {
+    if (!this.opts.report) return {};
+    try {
+      return { [FLEET_REPORT_HEADER]: encodeReport(await this.opts.report()) };
+    } catch (err) {
+      this.opts.log.debug({ err: (err as Error).message }, 'fleet report left out of this poll');
+      return {};
+    }
   }
 
   private policySchemaIds(): string[] {

@@ -19,10 +19,14 @@ interface Fleet {
     instance: string;
     last_seen_at: string;
     age_sec: number;
-    ready: boolean | null;
+    principal: string;
+    ready: boolean;
+    reasons: string[];
     lag: number | null;
-    snapshot_version: number | null;
+    partitions: number;
+    snapshot_version: number;
   }>;
+  window_sec: number;
 }
 
 export function GlobalPage() {
@@ -90,12 +94,13 @@ function FleetStatus() {
           ? html`<${Problem} what="Enforcer fleet status" r=${r} />`
           : r.body.items.length === 0
             ? html`<p class="notice degraded" role="status">No enforcer has polled this control plane recently.</p>`
-            : html`<table><caption>Enforcers as seen by this control plane (their policy polls)</caption>
-                <thead><tr><th scope="col">Instance</th><th scope="col">Ready</th><th scope="col">Consumer lag</th><th scope="col">Snapshot</th><th scope="col">Last poll</th></tr></thead>
+            : html`<table class="fleet"><caption>Enforcers that polled this control plane in the last ${r.body.window_sec} s (not ready first)</caption>
+                <thead><tr><th scope="col">Instance</th><th scope="col">Ready</th><th scope="col">Consumer lag</th><th scope="col">Partitions</th><th scope="col">Policy snapshot</th><th scope="col">Last poll</th></tr></thead>
                 <tbody>${r.body.items.map(
-                  (e) => html`<tr class=${e.ready === false ? 'unhealthy' : ''}>
-                    <th scope="row">${e.instance}</th><td>${e.ready === null ? 'unknown' : e.ready ? 'ready' : 'NOT ready'}</td>
-                    <td>${e.lag === null ? 'unknown' : num(e.lag)}</td><td>${e.snapshot_version ?? '–'}</td><td>${age(e.age_sec)} ago</td>
+                  (e) => html`<tr class=${e.ready ? '' : 'unhealthy'} data-instance=${e.instance}>
+                    <th scope="row">${e.instance}</th>
+                    <td class=${e.ready ? '' : 'bad'}>${e.ready ? 'ready' : `NOT ready: ${e.reasons.join('; ')}`}</td>
+                    <td>${e.lag === null ? 'unknown' : num(e.lag)}</td><td>${e.partitions}</td><td>v${e.snapshot_version}</td><td>${age(e.age_sec)} ago</td>
                   </tr>`,
                 )}</tbody></table>`
     }

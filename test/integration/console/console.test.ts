@@ -13,13 +13,14 @@ import kafka from '@confluentinc/kafka-javascript';
 import type { Locator, Page } from 'playwright-core';
 import { api } from '../../../src/dev/services.js';
 import type { EvidenceEvent } from '../../../src/models/index.js';
-import { createTopics, stackEnv, startControlPlane, unique } from '../../helpers/stack.js';
+import { createTopics, stackEnv, startControlPlane, startEnforcer, unique } from '../../helpers/stack.js';
 import { policy } from '../control-plane/helpers.js';
 import { assertAccessible, openBrowser, screenshot } from './browser.js';
 
 const DATASETS = 1000;
 const ORDERS = 'urn:dp:console:orders';
 const FAIL_CODES = ['MISSING_FIELD:order_id', 'FORMAT_MISMATCH:created_at'];
+const ENFORCER_ID = 'console-test-enforcer';
 
 function evidence(i: number, now: number): EvidenceEvent {
   const fail = i % 3 === 0;
@@ -94,6 +95,17 @@ test('the ops console in a real browser: datasets, toggles and their audit, evid
   const call = (method: 'GET' | 'PUT', path: string, body?: unknown) => api(cp.url, cp.admin, method, path, body);
   const urnPath = (urn: string, sub: string) => `/v1/datasets/${encodeURIComponent(urn)}/${sub}`;
 
+  // A real enforcer polling this control plane: the Global page shows it from its own reports.
+  const rawTopic = unique('sf-console-raw');
+  await createTopics(brokers, [{ topic: rawTopic, numPartitions: 2 }]);
+  const enforcer = startEnforcer(t, {
+    SF_ENFORCER_TOPICS: rawTopic,
+    SF_ENFORCER_GROUP_ID: unique('sf-console-enforcer'),
+    SF_ENFORCER_INSTANCE_ID: ENFORCER_ID,
+    SF_CONTROL_PLANE_URL: cp.url,
+    SF_EVIDENCE_TOPIC: topic,
+  });
+  enforcer.catch(() => {}); // awaited (and its failure reported) in the Global subtest
   // Seed through the public API only.
   await parallel(DATASETS, 8, (i) =>
     cp.put(
@@ -290,7 +302,7 @@ test('the ops console in a real browser: datasets, toggles and their audit, evid
   });
 
   await t.test(
-    'global: safe mode with a confirmation and a reason; fleet status honest when not reported',
+    'global: safe mode with a confirmation and a reason; the enforcer fleet from its own reports',
     async () => {
       await page.goto(`${cp.url}/ui/#/global`);
       await page.getByText('Safe mode is off').waitFor();
@@ -304,7 +316,19 @@ test('the ops console in a real browser: datasets, toggles and their audit, evid
       const audit = (await call('GET', '/v1/audit?target=global&limit=1')).body as Json;
       assert.equal(audit.items[0].reason, 'console test: incident drill');
       await page.getByText('Evidence index').waitFor();
-      await page.locator('#fleet-h + *').waitFor();
+      await enforcer;
+      const fleetDeadline = Date.now() + 30_000;
+      for (;;) {
+        const f = (await call('GET', '/v1/fleet')).body as Json;
+        const me = f.items.find((e: { instance: string }) => e.instance === ENFORCER_ID);
+        if (me?.ready && me.snapshot_version > 0) break;
+        assert.ok(Date.now() < fleetDeadline, `the enforcer never reported ready: ${JSON.stringify(f)}`);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      await page.reload();
+      const row = page.locator(`table.fleet tr[data-instance="${ENFORCER_ID}"]`);
+      await row.getByText('ready', { exact: true }).waitFor();
+      assert.equal(await row.locator('td').nth(2).textContent(), '2', 'its two partitions');
       await assertAccessible(page, 'global page');
       await screenshot(page, 'global');
     },
