@@ -28,9 +28,32 @@ export function bucket(events: Evidence[], fromSec: number, toSec: number, sizeS
     const et = e.source.event_time ? Date.parse(e.source.event_time) / 1000 : Number.NaN;
     if (Number.isFinite(et) && et > 0) lags[i].push(Math.max(0, t - et));
   }
-  const rate = x.map((_, i) => (pass[i] + fail[i] === 0 ? null : pass[i] / (pass[i] + fail[i])));
   const lagSec = lags.map((l) => (l.length === 0 ? null : l.sort((a, b) => a - b)[Math.floor(l.length / 2)]));
-  return { x, pass, fail, rate, lagSec };
+  return { x, pass, fail, rate: shares(pass, fail), lagSec };
+}
+
+const shares = (pass: number[], fail: number[]) => pass.map((p, i) => (p + fail[i] === 0 ? null : p / (p + fail[i])));
+
+/** One minute of GET /v1/evidence/counts. */
+export interface MinuteCount {
+  minute: string;
+  pass: number;
+  fail: number;
+}
+
+/** Per-minute counts summed into buckets of `sizeSec` (no event times here: lagSec stays null). */
+export function bucketCounts(items: MinuteCount[], fromSec: number, toSec: number, sizeSec: number): Buckets {
+  const n = Math.max(1, Math.ceil((toSec - fromSec) / sizeSec));
+  const x = Array.from({ length: n }, (_, i) => fromSec + i * sizeSec);
+  const pass = new Array(n).fill(0);
+  const fail = new Array(n).fill(0);
+  for (const m of items) {
+    const i = Math.floor((Date.parse(m.minute) / 1000 - fromSec) / sizeSec);
+    if (i < 0 || i >= n) continue;
+    pass[i] += m.pass;
+    fail[i] += m.fail;
+  }
+  return { x, pass, fail, rate: shares(pass, fail), lagSec: new Array(n).fill(null) };
 }
 
 export interface ReasonGroup {

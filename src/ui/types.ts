@@ -26,7 +26,10 @@ export interface Health {
   volume?: { records_per_min: number | null; expected_rpm: number | null; breached: boolean };
   freshness?: { last_seen_at: string | null; age_sec: number | null; slo_sec: number; breached: boolean };
   open_incidents?: number;
-  as_of?: string;
+  as_of?: string | null;
+  /** The engine's figures are older than it promises (engine down or behind), with why. */
+  stale?: boolean;
+  stale_reason?: string | null;
 }
 
 export interface Incident {

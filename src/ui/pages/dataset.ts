@@ -8,7 +8,7 @@ import { call, enc, get, qs, type Result } from '../api.js';
 import { ConfirmDialog, Loading, Problem, TimeChart, useLoad } from '../components.js';
 import { diffDocs } from '../diff.js';
 import { age, num, pct, shortId, time } from '../format.js';
-import { bucket, groupByReason, healthOf, recentEvidence } from '../signals.js';
+import { bucket, groupByReason, healthOf, passFail, recentEvidence } from '../signals.js';
 import {
   type AuditEntry,
   DISABLEABLE_GATES,
@@ -48,7 +48,8 @@ function HealthSummary({ urn }: { urn: string }) {
   if (!h) return html`<${Loading} what="health" />`;
   if (!h.ok) return html`<${Problem} what="Health (signal engine)" r=${h} />`;
   const { compliance: c, volume: v, freshness: f } = h.body as Health;
-  return html`<dl class="health" aria-label="Health now">
+  return html`${h.body.stale ? html`<p class="notice degraded" role="status">Health is stale: ${h.body.stale_reason ?? 'the Signal Engine is behind'}.</p>` : null}
+  <dl class="health" aria-label="Health now">
     <div class=${c?.breached ? 'bad' : ''}><dt>Compliance</dt><dd>${pct(c?.rate)} (SLO ${pct(c?.slo)}, ${num(c?.fail)} FAIL / ${num((c?.pass ?? 0) + (c?.fail ?? 0))} in ${age(c?.window_sec)})</dd></div>
     <div class=${v?.breached ? 'bad' : ''}><dt>Volume</dt><dd>${v?.records_per_min ?? '–'} rec/min (expected ${v?.expected_rpm ?? '–'})</dd></div>
     <div class=${f?.breached ? 'bad' : ''}><dt>Freshness</dt><dd>${age(f?.age_sec)} old (SLO ${age(f?.slo_sec)}), last seen ${time(f?.last_seen_at)}</dd></div>
@@ -182,35 +183,64 @@ function FailEvidence({ urn }: { urn: string }) {
 
 function Charts({ urn }: { urn: string }) {
   const [r] = useLoad(() => {
+    const now = Math.floor(Date.now() / 1000);
+    return passFail(urn, now - CHART_WINDOW_SEC, now, 60);
+  }, [urn]);
+  // Event-time lag needs the events themselves (the counts carry none): the newest indexed ones.
+  const [ev] = useLoad(() => {
     const since = new Date(Date.now() - CHART_WINDOW_SEC * 1000).toISOString();
     return recentEvidence(urn, { since, limit: CHART_SAMPLE });
   }, [urn]);
   if (!r) return html`<${Loading} what="charts" />`;
   if (!r.ok)
     return html`<section aria-labelledby="charts-h"><h2 id="charts-h">Charts</h2><${Problem} what="Evidence index" r=${r} /></section>`;
-  const now = Math.floor(Date.now() / 1000);
-  const b = bucket(r.body.items, now - CHART_WINDOW_SEC, now, 60);
-  const x = r.body.items.length === 0 ? [] : b.x;
-  const capped = r.body.next_cursor !== null;
+  const { b, source, events, capped } = r.body;
+  const x = events === 0 ? [] : b.x;
+  const lag = ev?.ok ? bucket(ev.body.items, b.x[0], b.x[0] + CHART_WINDOW_SEC, 60).lagSec : b.lagSec;
   return html`<section aria-labelledby="charts-h">
     <h2 id="charts-h">Last hour, per minute</h2>
-    <p class="muted">From ${r.body.items.length} indexed evidence events${capped ? ` (the newest ${CHART_SAMPLE} only: older minutes are under-counted)` : ''}.</p>
+    <p class="muted">${
+      source === 'counts'
+        ? `${num(events)} evidence events from the index's per-minute counts; freshness from the newest ${ev?.ok ? ev.body.items.length : 0} indexed events.`
+        : `From ${events} indexed evidence events${capped ? ` (the newest ${CHART_SAMPLE} only: older minutes are under-counted)` : ''}.`
+    }</p>
     <div class="charts">
       <${TimeChart} title="Compliance (PASS share)" x=${x} series=${[{ label: 'PASS share', values: b.rate, color: '#1a7f37' }]} />
       <${TimeChart} title="Volume (records per minute)" x=${x} series=${[
         { label: 'PASS', values: b.pass, color: '#0550ae' },
         { label: 'FAIL', values: b.fail, color: '#b3261e' },
       ]} />
-      <${TimeChart} title="Freshness (median event-time lag, s)" x=${x} series=${[{ label: 'lag s', values: b.lagSec, color: '#6f42c1' }]} />
+      <${TimeChart} title="Freshness (median event-time lag, s)" x=${x} series=${[{ label: 'lag s', values: lag, color: '#6f42c1' }]} />
     </div>
   </section>`;
 }
 
-type Version = { version: number; at?: string; updated_at?: string; actor?: string; updated_by?: string };
+/** An entry of GET .../policy/versions (audit entries); `version` tolerated for other shapes. */
+type Version = { version?: number; after_version?: number | null; at?: string; actor?: string; action?: string };
+type Change = { path: string; before: unknown; after: unknown };
+type ServerDiff = { changes: Array<{ op: string; path: string; from_value?: unknown; value?: unknown }> };
 
-const versionsOf = (body: unknown): Version[] =>
-  (Array.isArray(body) ? body : ((body as { items?: Version[] })?.items ?? [])) as Version[];
-const policyOf = (body: unknown): unknown => (body as { policy?: unknown })?.policy ?? body;
+const versionsOf = (body: unknown): Array<Version & { n: number }> =>
+  ((Array.isArray(body) ? body : ((body as { items?: Version[] })?.items ?? [])) as Version[])
+    .map((v) => ({ ...v, n: v.version ?? v.after_version ?? 0 }))
+    .filter((v) => v.n > 0);
+
+/** The server's diff (JSON Patch) when it has one; else both bodies, diffed here. */
+async function loadDiff(base: string, a: number, b: number): Promise<Result<Change[]>> {
+  const d = await get<ServerDiff>(`${base}/policy/versions/${a}/diff/${b}`);
+  if (d.ok) {
+    const changes = d.body.changes.map((c) => ({ path: c.path, before: c.from_value, after: c.value }));
+    return { ...d, body: changes };
+  }
+  if (!d.missing) return d;
+  const [x, y] = await Promise.all([
+    get<unknown>(`${base}/policy/versions/${a}`),
+    get<unknown>(`${base}/policy/versions/${b}`),
+  ]);
+  if (!x.ok) return x;
+  if (!y.ok) return y;
+  return { ...y, body: diffDocs(x.body, y.body) };
+}
 
 function PolicyDetails({ urn, policy }: { urn: string; policy: Policy }) {
   const base = `/v1/datasets/${enc(urn)}`;
@@ -245,36 +275,29 @@ function PolicyDetails({ urn, policy }: { urn: string; policy: Policy }) {
   </section>`;
 }
 
-function Versions({ base, list }: { base: string; list: Version[] }) {
+function Versions({ base, list }: { base: string; list: Array<Version & { n: number }> }) {
   const [pick, setPick] = useState<number | null>(null);
-  const [diff, setDiff] = useState<{ a: number; b: number; r: Result<unknown>[] } | null>(null);
+  const [diff, setDiff] = useState<{ a: number; b: number; r: Result<Change[]> | null } | null>(null);
   const show = async (v: number) => {
     setPick(v);
-    const prev = v - 1;
-    const r = await Promise.all(
-      prev >= 1 ? [get<unknown>(`${base}/policy/versions/${prev}`), get<unknown>(`${base}/policy/versions/${v}`)] : [],
-    );
-    setDiff({ a: prev, b: v, r });
+    setDiff({ a: v - 1, b: v, r: v > 1 ? await loadDiff(base, v - 1, v) : null });
   };
   if (list.length === 0) return html`<p>No versions recorded.</p>`;
   return html`<ul class="versions">${list.map(
     (v) => html`<li>
-      <button type="button" aria-pressed=${pick === v.version} onClick=${() => show(v.version)}>v${v.version}</button>
-      ${time(v.at ?? v.updated_at)} by ${v.actor ?? v.updated_by ?? '?'}
+      <button type="button" aria-pressed=${pick === v.n} onClick=${() => show(v.n)}>v${v.n}</button>
+      ${time(v.at)} by ${v.actor ?? '?'}${v.action ? ` (${v.action})` : ''}
     </li>`,
   )}</ul>
   ${diff ? html`<${VersionDiff} ...${diff} />` : null}`;
 }
 
-function VersionDiff({ a, b, r }: { a: number; b: number; r: Result<unknown>[] }) {
-  if (r.length === 0) return html`<p>v${b} is the first version.</p>`;
-  const bad = r.find((x) => !x.ok);
-  if (bad && !bad.ok) return html`<${Problem} what=${`Versions ${a} and ${b}`} r=${bad} />`;
-  const [x, y] = r.map((v) => (v.ok ? policyOf(v.body) : null));
-  const changes = diffDocs(x, y);
+function VersionDiff({ a, b, r }: { a: number; b: number; r: Result<Change[]> | null }) {
+  if (r === null) return html`<p>v${b} is the first version.</p>`;
+  if (!r.ok) return html`<${Problem} what=${`Diff of versions ${a} and ${b}`} r=${r} />`;
   return html`<table class="diff"><caption>Changes from v${a} to v${b}</caption>
     <thead><tr><th scope="col">Field</th><th scope="col">v${a}</th><th scope="col">v${b}</th></tr></thead>
-    <tbody>${changes.map((c) => html`<tr><th scope="row"><code>${c.path}</code></th><td><del>${JSON.stringify(c.before) ?? '–'}</del></td><td><ins>${JSON.stringify(c.after) ?? '–'}</ins></td></tr>`)}</tbody>
+    <tbody>${r.body.map((c) => html`<tr><th scope="row"><code>${c.path}</code></th><td><del>${JSON.stringify(c.before) ?? '–'}</del></td><td><ins>${JSON.stringify(c.after) ?? '–'}</ins></td></tr>`)}</tbody>
   </table>`;
 }
 

@@ -8,7 +8,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { enc, type Failed, get, mapLimit, qs, type Result } from '../api.js';
 import { Loading, Problem, Sparkline, useLoad } from '../components.js';
 import { age, pct } from '../format.js';
-import { bucket, healthOf, recentEvidence, unhealthy } from '../signals.js';
+import { healthOf, passFail, unhealthy } from '../signals.js';
 import { type Health, type Incident, MODES, type Page, type Policy, TIERS } from '../types.js';
 
 const PAGE_SIZE = 50;
@@ -82,17 +82,17 @@ export function DatasetsPage() {
       setHealthProblem(firstBad ?? null);
       const withHealth = base.map((r, i) => ({ ...r, h: hs[i].ok ? (hs[i] as { body: Health }).body : undefined }));
       setRows(withHealth);
-      // 24 h sparklines from the newest indexed evidence, hourly.
+      // 24 h sparklines, hourly (the index's per-minute counts, or its newest events).
       const now = Math.floor(Date.now() / 1000);
-      const since = new Date((now - 86400) * 1000).toISOString();
-      const ev = await mapLimit(withHealth, HEALTH_CONCURRENCY, (r) =>
-        recentEvidence(r.p.dataset_urn, { since, limit: 200 }),
+      const series = await mapLimit(withHealth, HEALTH_CONCURRENCY, (r) =>
+        passFail(r.p.dataset_urn, now - 86400, now, 3600),
       );
       if (!live) return;
       setRows(
         withHealth.map((r, i) => {
-          const e = ev[i];
-          return { ...r, spark: e.ok ? bucket(e.body.items, now - 86400, now, 3600).rate : undefined };
+          const e = series[i];
+          // [] renders "no data"; undefined (the index failed) renders a dash.
+          return { ...r, spark: e.ok ? (e.body.events > 0 ? e.body.b.rate : []) : undefined };
         }),
       );
     })();
@@ -131,6 +131,7 @@ export function DatasetsPage() {
       <button type="submit" class="primary">Filter</button>
     </form>
     ${healthProblem ? html`<${Problem} what="Health (signal engine)" r=${healthProblem} />` : null}
+    ${staleNote(rows)}
     ${
       !page
         ? html`<${Loading} what="datasets" />`
@@ -157,6 +158,13 @@ export function DatasetsPage() {
                 onClick=${() => page.body.next_cursor && setCursors([...cursors, page.body.next_cursor])}>Next page</button>
             </nav>`
     }`;
+}
+
+/** The engine down or behind: its figures are shown, and said to be old. */
+function staleNote(rows: Row[]) {
+  const stale = rows.filter((r) => r.h?.stale);
+  if (stale.length === 0) return null;
+  return html`<p class="notice degraded" role="status">Health of ${stale.length} dataset${stale.length === 1 ? '' : 's'} on this page is stale: ${stale[0].h?.stale_reason ?? 'the Signal Engine is behind'}.</p>`;
 }
 
 function DatasetRow({ p, h, spark }: Row) {

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { diffDocs } from '../../../src/ui/diff.js';
-import { bucket, groupByReason } from '../../../src/ui/series.js';
+import { bucket, bucketCounts, groupByReason } from '../../../src/ui/series.js';
 import type { Evidence } from '../../../src/ui/types.js';
 
 const ev = (id: string, sec: number, result: 'PASS' | 'FAIL', codes: string[] = [], lagSec?: number): Evidence => ({
@@ -70,4 +70,14 @@ test('diffDocs: changed, added and removed fields by path; server-managed fields
     { path: 'tier', before: 'TIER_1', after: 'TIER_2' },
   ]);
   assert.deepEqual(diffDocs(a, a), []);
+});
+
+test('bucketCounts: per-minute counts summed into buckets; minutes outside the window ignored', () => {
+  const m = (sec: number, pass: number, fail: number) => ({ minute: new Date(sec * 1000).toISOString(), pass, fail });
+  const b = bucketCounts([m(0, 5, 5), m(60, 10, 0), m(3600, 1, 3), m(7200, 9, 9), m(-60, 9, 9)], 0, 7200, 3600);
+  assert.deepEqual(b.x, [0, 3600]);
+  assert.deepEqual(b.pass, [15, 1]);
+  assert.deepEqual(b.fail, [5, 3]);
+  assert.deepEqual(b.rate, [0.75, 0.25]);
+  assert.deepEqual(b.lagSec, [null, null]);
 });
