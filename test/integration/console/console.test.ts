@@ -11,9 +11,9 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import kafka from '@confluentinc/kafka-javascript';
 import type { Locator, Page } from 'playwright-core';
-import { api } from '../../../src/dev/services.js';
+import { api, freePort, startService } from '../../../src/dev/services.js';
 import type { EvidenceEvent } from '../../../src/models/index.js';
-import { createTopics, stackEnv, startControlPlane, startEnforcer, unique } from '../../helpers/stack.js';
+import { createTopics, LOG_DIR, stackEnv, startControlPlane, startEnforcer, unique } from '../../helpers/stack.js';
 import { policy } from '../control-plane/helpers.js';
 import { assertAccessible, openBrowser, screenshot } from './browser.js';
 
@@ -50,6 +50,31 @@ function evidence(i: number, now: number): EvidenceEvent {
   };
 }
 
+/** Evidence to the test's topic with the real client, keyed like the enforcer (raw topic/partition). */
+async function produceEvidence(brokers: string, topic: string, events: EvidenceEvent[]): Promise<void> {
+  const producer = new kafka.KafkaJS.Kafka({}).producer({ 'bootstrap.servers': brokers, log_level: 3 });
+  await producer.connect();
+  try {
+    await producer.send({
+      topic,
+      messages: events.map((e) => ({ key: `${e.source.raw_topic}/${e.source.partition}`, value: JSON.stringify(e) })),
+    });
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/** The Signal Engine tuned to open incidents within seconds (as its own tests do). */
+const FAST_SIGNALS = {
+  SF_SIGNALS_EVAL_INTERVAL_MS: '500',
+  SF_SIGNALS_BATCH_WAIT_MS: '200',
+  SF_SIGNALS_OPEN_AFTER_SEC: '1',
+  SF_SIGNALS_RESOLVE_AFTER_SEC: '600',
+  SF_SIGNALS_MIN_RECORDS: '10',
+  SF_SIGNALS_TOPIC_PARTITIONS: '1',
+  SF_POLICY_REFRESH_MS: '500',
+};
+
 const urnOf = (i: number) => `urn:dp:console:ds-${String(i).padStart(4, '0')}`;
 
 async function parallel(n: number, limit: number, fn: (i: number) => Promise<unknown>): Promise<void> {
@@ -85,7 +110,17 @@ test('the ops console in a real browser: datasets, toggles and their audit, evid
   const { brokers } = stackEnv();
   const topic = unique('sf-console-evidence');
   await createTopics(brokers, [{ topic, numPartitions: 1 }]);
+  // The Signal Engine's topics, unique to this run: the control plane reads them once it has the engine's view.
+  const sig = unique('sf-console-signals');
+  const signalTopics = {
+    SF_EVIDENCE_TOPIC: topic,
+    SF_SIGNALS_PARTIALS_TOPIC: `${sig}.partials`,
+    SF_SIGNALS_TOPIC: `${sig}.signals`,
+    SF_INCIDENTS_TOPIC: `${sig}.incidents`,
+    SF_SIGNALS_GROUP_ID: `${sig}.engine`,
+  };
   const cp = await startControlPlane(t, {
+    ...signalTopics,
     SF_EVIDENCE_INDEX: 'on',
     SF_KAFKA_BROKERS: brokers,
     SF_EVIDENCE_TOPIC: topic,
@@ -116,11 +151,7 @@ test('the ops console in a real browser: datasets, toggles and their audit, evid
   await cp.put(urnPath(ORDERS, 'policy'), policy(ORDERS));
   const now = Date.now();
   const events = Array.from({ length: 30 }, (_, i) => evidence(i, now));
-  const k = new kafka.KafkaJS.Kafka({});
-  const producer = k.producer({ 'bootstrap.servers': brokers, log_level: 3 });
-  await producer.connect();
-  await producer.send({ topic, messages: events.map((e) => ({ key: e.evidence_id, value: JSON.stringify(e) })) });
-  await producer.disconnect();
+  await produceEvidence(brokers, topic, events);
   const deadline = Date.now() + 60_000;
   for (;;) {
     const r = await call('GET', `/v1/evidence?dataset_urn=${encodeURIComponent(ORDERS)}&limit=100`);
@@ -283,11 +314,38 @@ test('the ops console in a real browser: datasets, toggles and their audit, evid
       st.skip('GET /v1/incidents is not on this control plane: the page says so; no acknowledgement to test');
       return;
     }
-    const open = (list.body as Json).items as Array<{ incident_id: string }>;
-    if (open.length === 0) {
-      st.skip('no open incident to acknowledge (none opened through the public API)');
-      return;
+    // A real Signal Engine over this test's evidence opens the incident: a fresh 50% FAIL burst for ORDERS.
+    const port = await freePort();
+    const engine = await startService({
+      name: `console-signals-${port}`,
+      command: 'signals',
+      env: { ...signalTopics, ...FAST_SIGNALS, SF_CONTROL_PLANE_URL: cp.url, SF_SIGNALS_HTTP_PORT: String(port) },
+      port,
+      logDir: LOG_DIR,
+      readyTimeoutMs: 90_000,
+    });
+    t.after(() => engine.stop('SIGKILL'));
+    const burstAt = Date.now();
+    const burst = Array.from({ length: 40 }, (_, i) => ({
+      ...evidence(i, burstAt),
+      evidence_id: `evd-console-burst-${burstAt}-${i}`,
+      timestamp: new Date(burstAt - (40 - i) * 100).toISOString(),
+      validation: {
+        result: i % 2 ? ('PASS' as const) : ('FAIL' as const),
+        failed_gates: i % 2 ? [] : ['CONTRACT'],
+        reason_codes: i % 2 ? [] : [FAIL_CODES[0]],
+      },
+    }));
+    await produceEvidence(brokers, topic, burst);
+    const incDeadline = Date.now() + 90_000;
+    let open: Array<{ incident_id: string; dataset_urn: string }> = [];
+    while (open.length === 0) {
+      assert.ok(Date.now() < incDeadline, 'the Signal Engine opened no incident for the 50% FAIL burst');
+      await new Promise((r) => setTimeout(r, 1000));
+      const r = await call('GET', `/v1/incidents?state=open&dataset_urn=${encodeURIComponent(ORDERS)}`);
+      open = r.status === 200 ? (r.body as Json).items : [];
     }
+    await page.reload();
     const id = open[0].incident_id;
     const card = page.locator(`li[data-incident="${id}"]`);
     await card.getByRole('button', { name: 'Acknowledge…' }).click();
