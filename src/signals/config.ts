@@ -20,6 +20,10 @@ export interface SignalsConfig extends CommonConfig {
   evalIntervalMs: number;
   policyRefreshMs: number;
   dedupLookback: number;
+  /** Consumer group session timeout: how soon a killed process's partitions move on. */
+  sessionTimeoutMs: number;
+  /** Bound on a stage 1 transaction: a killed process's open transaction blocks stage 2 this long at most. */
+  transactionTimeoutMs: number;
   window: WindowSettings;
   incidents: IncidentSettings;
   /** A stable id per process for the transactional producer (fencing). */
@@ -43,6 +47,8 @@ export function signalsConfig(): SignalsConfig {
     evalIntervalMs: env.int('SF_SIGNALS_EVAL_INTERVAL_MS', 5000, 100),
     policyRefreshMs: env.int('SF_POLICY_REFRESH_MS', 5000, 100),
     dedupLookback: env.int('SF_SIGNALS_DEDUP_LOOKBACK', 50_000, 0),
+    sessionTimeoutMs: env.int('SF_SIGNALS_SESSION_TIMEOUT_MS', 10_000, 6000),
+    transactionTimeoutMs: env.int('SF_SIGNALS_TRANSACTION_TIMEOUT_MS', 10_000, 1000),
     window: {
       bucketMs,
       horizonMs: env.int('SF_SIGNALS_HORIZON_MIN', 60, 1) * 60_000,

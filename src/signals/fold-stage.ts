@@ -60,7 +60,7 @@ export class FoldStage {
     const p = newProducer(this.io('signal-factory-signals-fold'), {
       // Unique per process: KIP-447 fencing goes by the group generation sent with the offsets.
       'transactional.id': `${this.cfg.groupId}.fold.${this.cfg.instanceId}`,
-      'transaction.timeout.ms': 60_000,
+      'transaction.timeout.ms': this.cfg.transactionTimeoutMs,
     });
     this.producer = p;
     await connect(p, 10_000);
@@ -85,6 +85,7 @@ export class FoldStage {
           }
         },
         'statistics.interval.ms': 5000,
+        'session.timeout.ms': this.cfg.sessionTimeoutMs,
       },
     );
     c.on('event.stats', (s: { message: string }) => this.metrics.lag.set({ stage: 'fold' }, totalLag(s.message)));

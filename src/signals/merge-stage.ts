@@ -107,6 +107,7 @@ export class MergeStage {
             c.unassign();
           }
         },
+        'session.timeout.ms': this.cfg.sessionTimeoutMs,
       },
     );
     this.consumer = c;

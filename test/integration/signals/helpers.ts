@@ -6,7 +6,10 @@
 import type { TestContext } from 'node:test';
 import kafka from '@confluentinc/kafka-javascript';
 import { api, freePort, type Service, startService } from '../../../src/dev/services.js';
-import type { EvidenceEvent, Incident } from '../../../src/models/index.js';
+import type { EvidenceEvent, Incident, SignalSnapshot } from '../../../src/models/index.js';
+
+export type Health = SignalSnapshot & { stale: boolean; stale_reason: string | null };
+
 import { type ControlPlane, createTopics, LOG_DIR, stackEnv, startControlPlane, unique } from '../../helpers/stack.js';
 
 export interface SignalsRig {
@@ -17,7 +20,7 @@ export interface SignalsRig {
   produce(events: EvidenceEvent[]): Promise<void>;
   engine(name?: string, extra?: Record<string, string>): Promise<Service>;
   dataset(policy?: Record<string, unknown>): Promise<string>;
-  health(urn: string): Promise<Record<string, any>>;
+  health(urn: string): Promise<Health>;
   incidents(query: string): Promise<Incident[]>;
 }
 
@@ -97,7 +100,7 @@ export async function signalsRig(t: TestContext, evidencePartitions = 4): Promis
     health: async (urn) => {
       const r = await api(cp.url, cp.admin, 'GET', `/v1/datasets/${encodeURIComponent(urn)}/health`);
       if (r.status !== 200) throw new Error(`health ${r.status} ${JSON.stringify(r.body)}`);
-      return r.body as Record<string, any>;
+      return r.body as Health;
     },
     incidents: async (query) => {
       const r = await api(cp.url, cp.admin, 'GET', `/v1/incidents?${query}`);
@@ -159,6 +162,13 @@ export function burst(
     );
   }
   return out;
+}
+
+/** A counter's value from a service's /metrics (0 when absent). */
+export async function metric(service: Service, name: string): Promise<number> {
+  const text = await (await fetch(`${service.url}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  return line ? Number(line.split(' ')[1]) : 0;
 }
 
 export async function until<T>(what: string, f: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
