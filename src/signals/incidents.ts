@@ -77,7 +77,8 @@ export function step(t: Tracker, v: Verdict, ev: Evaluation, dataset: string, no
       last_seen: iso(now),
       ...detail,
       sample_evidence_ids: v.kind === 'COMPLIANCE' ? ev.samples.slice(-10) : [],
-      links: { evidence: evidenceLink(dataset, v.kind, t.breachSince) },
+      // The evidence behind it starts a window before the breach was noticed.
+      links: { evidence: evidenceLink(dataset, v.kind, t.breachSince - Number(v.figures.window_sec ?? 0) * 1000) },
     };
     return t.incident;
   }

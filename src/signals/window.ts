@@ -207,7 +207,13 @@ export function evaluate(
       kind: 'COMPLIANCE',
       breached: total >= s.minRecords ? complianceBreached : null,
       summary: `PASS share ${pct(rate)} over ${slo.window_sec}s is below the SLO ${pct(slo.compliance_min)} (${c.fail} FAIL of ${total})`,
-      figures: { rate: rate === null ? null : round(rate), slo: slo.compliance_min, pass: c.pass, fail: c.fail },
+      figures: {
+        rate: rate === null ? null : round(rate),
+        slo: slo.compliance_min,
+        pass: c.pass,
+        fail: c.fail,
+        window_sec: slo.window_sec,
+      },
     },
     {
       kind: 'VOLUME',
