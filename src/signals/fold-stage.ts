@@ -86,6 +86,8 @@ export class FoldStage {
         },
         'statistics.interval.ms': 5000,
         'session.timeout.ms': this.cfg.sessionTimeoutMs,
+        // Prefetch bound: memory follows datasets, not traffic (librdkafka's default is 64 MB).
+        'queued.max.messages.kbytes': 16384,
       },
     );
     c.on('event.stats', (s: { message: string }) => this.metrics.lag.set({ stage: 'fold' }, totalLag(s.message)));
