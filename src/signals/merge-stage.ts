@@ -13,7 +13,7 @@
 import type { KafkaConsumer, Message, Producer } from '../common/kafka.js';
 import type { RateLimitedLog } from '../common/kafka-logs.js';
 import type { Logger } from '../common/logger.js';
-import type { Incident, IncidentKind } from '../models/index.js';
+import { INCIDENT_KINDS, type Incident, type IncidentKind } from '../models/index.js';
 import type { SignalsConfig } from './config.js';
 import { newTracker, step, type Tracker } from './incidents.js';
 import {
@@ -170,7 +170,18 @@ export class MergeStage {
       if (gone.has(ownerPartition(d, this.partitions))) {
         this.windows.delete(d);
         this.trackers.delete(d);
+        this.forgetGauges(d);
       }
+    }
+  }
+
+  /** A dataset moved to another process: its gauges here would be stale (and keep alerts firing). */
+  private forgetGauges(dataset: string): void {
+    const m = this.metrics;
+    for (const g of [m.compliance, m.rpm, m.age]) g.remove({ dataset });
+    for (const kind of INCIDENT_KINDS) {
+      m.breached.remove({ dataset, kind });
+      m.openIncidents.remove({ dataset, kind });
     }
   }
 
@@ -284,6 +295,13 @@ export class MergeStage {
       if (snap.compliance.rate !== null) this.metrics.compliance.set({ dataset: d }, snap.compliance.rate);
       this.metrics.rpm.set({ dataset: d }, snap.volume.records_per_min);
       if (snap.freshness.age_sec !== null) this.metrics.age.set({ dataset: d }, snap.freshness.age_sec);
+    }
+    // Evidence of a dataset without a policy is kept (a policy may come) but pruned like the rest.
+    for (const [d, w] of this.windows) {
+      if (this.policies.get(d)) continue;
+      const left = w.prune(now, this.cfg.window);
+      if (left === 0) this.windows.delete(d);
+      buckets += left;
     }
     this.metrics.windows.set(buckets);
     this.metrics.datasets.set(datasets);
