@@ -26,8 +26,10 @@ import { datasetRoutes } from './routes/datasets.js';
 import { evidenceRoutes } from './routes/evidence.js';
 import { feedRoutes } from './routes/feeds.js';
 import { opsRoutes } from './routes/ops.js';
+import { type SignalsDeps, signalsRoutes } from './routes/signals.js';
 import { systemRoutes } from './routes/system.js';
 import type { SchemaRegistry } from './schema-registry.js';
+import { SignalsView } from './signals/view.js';
 import { SnapshotFeed } from './snapshot.js';
 import type { ControlPlaneStore } from './store/types.js';
 
@@ -46,6 +48,8 @@ export interface AppDeps {
   consoleDir?: string;
   /** The enforcers heard from (GET /v1/fleet); one per process by default. */
   fleet?: FleetRegistry;
+  /** The Signal Engine's output; absent: health and incidents answer 503 SIGNALS_DISABLED. */
+  signals?: SignalsDeps;
 }
 
 /** Longest raw path parameter: a 300-character id fully percent-encoded, with room to spare. */
@@ -299,6 +303,11 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   opsRoutes(app, deps.store);
   feedRoutes(app, deps.store, feed);
   evidenceRoutes(app, deps.evidence, evidenceStatus);
+  signalsRoutes(
+    app,
+    deps.store,
+    deps.signals ?? { view: new SignalsView(), staleAfterSec: 60, disabledReason: 'no signals view configured' },
+  );
   systemRoutes(app, deps.store, registry, evidenceStatus);
   fleetRoutes(app, deps.fleet ?? new FleetRegistry());
   await consoleRoutes(app, deps.consoleDir);
