@@ -33,8 +33,8 @@ export function Problem({ what, r }: { what: string; r: Failed }): VNode {
 export const Loading = ({ what }: { what: string }) => html`<p class="loading" aria-busy="true">Loading ${what}…</p>`;
 
 /**
- * A change that needs a confirmation and a reason (the reason goes to the audit log through
- * X-Audit-Reason). Uses the native <dialog>: focus is trapped and Escape cancels.
+ * A change that needs a confirmation and, unless `askReason` is false, a reason (sent as
+ * X-Audit-Reason, kept in the audit entry). Uses the native <dialog>: focus is trapped and Escape cancels.
  */
 export function ConfirmDialog(props: {
   open: boolean;
@@ -42,6 +42,8 @@ export function ConfirmDialog(props: {
   summary: VNode | string;
   confirmLabel: string;
   onConfirm: (reason: string) => Promise<string | null>;
+  /** False where the API keeps no reason (an incident acknowledgement records who and when). */
+  askReason?: boolean;
   onClose: () => void;
 }): VNode {
   const ref = useRef<HTMLDialogElement>(null);
@@ -60,7 +62,7 @@ export function ConfirmDialog(props: {
   }, [props.open]);
   const submit = async (e: Event) => {
     e.preventDefault();
-    if (reason.trim() === '') {
+    if (props.askReason !== false && reason.trim() === '') {
       setError('A reason is required: it is kept in the audit log.');
       return;
     }
@@ -74,9 +76,13 @@ export function ConfirmDialog(props: {
     <form onSubmit=${submit}>
       <h2 id="confirm-title">${props.title}</h2>
       <div class="summary">${props.summary}</div>
-      <label for="confirm-reason">Reason (kept in the audit log)</label>
-      <textarea id="confirm-reason" aria-required="true" rows="3" maxlength="500" value=${reason}
-        onInput=${(e: Event) => setReason((e.target as HTMLTextAreaElement).value)}></textarea>
+      ${
+        props.askReason === false
+          ? null
+          : html`<label for="confirm-reason">Reason (kept in the audit log)</label>
+            <textarea id="confirm-reason" aria-required="true" rows="3" maxlength="500" value=${reason}
+              onInput=${(e: Event) => setReason((e.target as HTMLTextAreaElement).value)}></textarea>`
+      }
       ${error ? html`<p class="notice error" role="alert">${error}</p>` : null}
       <div class="buttons">
         <button type="button" onClick=${props.onClose} disabled=${busy}>Cancel</button>

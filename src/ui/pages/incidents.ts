@@ -35,12 +35,9 @@ export function IncidentList({ datasetUrn }: { datasetUrn?: string }) {
   if (!r.ok) return html`<${Problem} what="Incidents (signal engine)" r=${r} />`;
   if (r.body.length === 0)
     return html`<p class="notice ok" role="status">No incidents${datasetUrn ? ' for this dataset' : ''}.</p>`;
-  const ack = async (reason: string) => {
+  const ack = async () => {
     if (!acking) return null;
-    const x = await call<Incident>('POST', `/v1/incidents/${enc(acking.incident_id)}/ack`, {
-      body: {},
-      headers: { 'x-audit-reason': encodeURIComponent(reason) },
-    });
+    const x = await call<Incident>('POST', `/v1/incidents/${enc(acking.incident_id)}/ack`, { body: {} });
     if (!x.ok) return `${x.code}: ${x.message}`;
     reload();
     return null;
@@ -51,8 +48,9 @@ export function IncidentList({ datasetUrn }: { datasetUrn?: string }) {
     <${ConfirmDialog}
       open=${acking !== null}
       title="Acknowledge this incident?"
-      summary=${acking ? html`<p>${acking.kind} on <code>${acking.dataset_urn}</code>: ${acking.summary}</p>` : ''}
+      summary=${acking ? html`<p>${acking.kind} on <code>${acking.dataset_urn}</code>: ${acking.summary}</p><p>Your name and the time are recorded on the incident.</p>` : ''}
       confirmLabel="Acknowledge"
+      askReason=${false}
       onConfirm=${ack}
       onClose=${() => setAcking(null)}
     />`;

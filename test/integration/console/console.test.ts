@@ -350,11 +350,13 @@ test('the ops console in a real browser: datasets, toggles and their audit, evid
     const card = page.locator(`li[data-incident="${id}"]`);
     await card.getByRole('button', { name: 'Acknowledge…' }).click();
     const dialog = page.getByRole('dialog', { name: 'Acknowledge this incident?' });
-    await dialog.getByLabel('Reason (kept in the audit log)').fill('console test: looking into it');
+    assert.equal(await dialog.getByLabel('Reason (kept in the audit log)').count(), 0, 'the ack API keeps no reason');
     await dialog.getByRole('button', { name: 'Acknowledge' }).click();
     await card.getByText('acknowledged').first().waitFor();
     const after = (await call('GET', `/v1/incidents/${encodeURIComponent(id)}`)).body as Json;
     assert.equal(after.state, 'acknowledged');
+    assert.equal(after.acknowledged_by, 'test-admin');
+    await card.getByText('acknowledged by test-admin').waitFor();
     await assertAccessible(page, 'incidents page');
     await screenshot(page, 'incidents');
   });
