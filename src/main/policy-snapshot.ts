@@ -8,10 +8,10 @@
 import { fetchSnapshot } from '../common/control-plane-api.js';
 import { mintDevToken } from '../common/dev-token.js';
 import type { Logger } from '../common/logger.js';
-import { parseSchemaId } from '../models/common.js';
+import { parseSchemaRef, type RegistryKind } from '../models/common.js';
 import type { PolicySnapshot } from '../workers/protocol.js';
 import type { EnforcerMetrics } from './metrics.js';
-import type { SchemaRegistryCache } from './schema-registry.js';
+import { registryOf, type SchemaRegistryCache } from './schema-registry.js';
 
 type ControlPlaneSnapshot = Pick<PolicySnapshot, 'policies' | 'resolution' | 'contracts' | 'ops'> & { version: number };
 
@@ -34,7 +34,8 @@ export class PolicySnapshots {
   /** Schema ids that could not be fetched, with when they were last tried. */
   private readonly unavailable = new Map<string, number>();
   private readonly known = new Set<string>();
-  private registryDownUntil = 0;
+  /** Per registry: no asking it again before this time after a failure (the retry circuit). */
+  private readonly registryDownUntil = new Map<RegistryKind, number>();
   private version = 0;
   private current: { version: number; buffer: SharedArrayBuffer } | undefined;
   private dirty = true;
@@ -128,11 +129,11 @@ export class PolicySnapshots {
       if (!p.schema_id) continue;
       ids.push(p.schema_id);
       const mode = p.compatibility_mode;
-      const parsed = parseSchemaId(p.schema_id);
+      const parsed = parseSchemaRef(p.schema_id);
       // *_ALL modes compare against every earlier version: fetch them too (bounded).
-      if (parsed && (mode === undefined || mode.endsWith('_ALL'))) {
+      if (parsed?.name && mode?.endsWith('_ALL')) {
         for (let v = Math.max(1, parsed.version - MAX_HISTORY); v < parsed.version; v++) {
-          if (mode?.endsWith('_ALL')) ids.push(`glue:${parsed.name}:${v}`);
+          ids.push(`${parsed.registry}:${parsed.name}:${v}`);
         }
       }
     }
@@ -141,12 +142,14 @@ export class PolicySnapshots {
 
   /**
    * Makes sure the given schema ids / version ids are cached, or marked unavailable. After a
-   * registry failure the registry is not asked again for `schemaRetryMs` (a circuit), so an
-   * outage costs the consume loop one timeout per interval, not one per batch.
+   * registry failure that registry is not asked again for `schemaRetryMs` (a circuit per
+   * registry: Glue and the Confluent-compatible one fail independently), so an outage costs the
+   * consume loop one timeout per interval, not one per batch.
    */
   async ensureSchemas(ids: Iterable<string>): Promise<void> {
     for (const id of ids) {
-      if (Date.now() < this.registryDownUntil && !this.known.has(id)) {
+      const kind = registryOf(id);
+      if (Date.now() < (this.registryDownUntil.get(kind) ?? 0) && !this.known.has(id)) {
         this.markUnavailable(id, 'circuit open');
         continue;
       }
@@ -160,7 +163,7 @@ export class PolicySnapshots {
         }
         if (!r.cached || this.unavailable.delete(id)) this.dirty = true;
       } else {
-        this.registryDownUntil = Date.now() + this.opts.schemaRetryMs;
+        this.registryDownUntil.set(kind, Date.now() + this.opts.schemaRetryMs);
         this.markUnavailable(id, r.error);
       }
     }
