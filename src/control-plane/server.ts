@@ -1,5 +1,6 @@
 /** Wires the app from the environment: store, auth, Glue check, evidence index and its consumer. */
 import { glueClient } from '../common/aws.js';
+import { ConfluentRegistryClient } from '../common/confluent-registry.js';
 import { createLogger } from '../common/logger.js';
 import { buildApp } from './app.js';
 import { createAuthenticator } from './auth.js';
@@ -8,7 +9,6 @@ import { EvidenceIndexer } from './evidence/consumer.js';
 import { SqliteEvidenceIndex } from './evidence/index-store.js';
 import { disabledStatus } from './evidence/status.js';
 import { ConfluentSchemaRegistry, GlueSchemaRegistry, RoutedSchemaRegistry } from './schema-registry.js';
-import { ConfluentRegistryClient } from '../common/confluent-registry.js';
 import { openStore } from './store/index.js';
 
 export interface RunningControlPlane {

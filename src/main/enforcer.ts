@@ -12,11 +12,11 @@
  */
 import type { Tracer } from '@opentelemetry/api';
 import { glueClient, s3Client } from '../common/aws.js';
+import { ConfluentRegistryClient } from '../common/confluent-registry.js';
 import type { Message, TopicPartition } from '../common/kafka.js';
 import { abortable, retryUntilAborted, sleep } from '../common/lifecycle.js';
 import type { Logger } from '../common/logger.js';
 import { readWireHeader } from '../workers/gates/envelope.js';
-import { ConfluentRegistryClient } from '../common/confluent-registry.js';
 import { evidenceBytes, verdictAction, verdictCount, verdictDetail } from '../workers/pack.js';
 import type { BatchResult } from '../workers/protocol.js';
 import { Quarantine } from './actions.js';
@@ -64,7 +64,6 @@ class BatchCompletion implements AckSink {
 
 /** One Kafka connect attempt; short, because a native connect in flight delays process exit. */
 const CONNECT_ATTEMPT_MS = 5000;
-
 
 /** Glue always (ids name it explicitly); the Confluent-compatible registry when SF_SCHEMA_REGISTRY_URL is set. */
 function schemaRegistryCache(cfg: EnforcerConfig): SchemaRegistryCache {

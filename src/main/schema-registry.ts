@@ -47,7 +47,10 @@ export class SchemaRegistryCache {
     if (entry && this.now() - entry.fetchedAt < this.ttlMs) return { ok: true, schema: entry.schema, cached: true };
     const source = this.sources.get(registryOf(id));
     if (source === undefined) {
-      return { ok: false, error: `no ${registryOf(id) === 'csr' ? 'SF_SCHEMA_REGISTRY_URL' : 'Glue registry'} configured` };
+      return {
+        ok: false,
+        error: `no ${registryOf(id) === 'csr' ? 'SF_SCHEMA_REGISTRY_URL' : 'Glue registry'} configured`,
+      };
     }
     try {
       // A refresh asks by the richest id known (a subject version rather than a bare global id).
@@ -162,7 +165,8 @@ export class ConfluentSource implements SchemaSource {
     if (ref === null || ref.registry !== 'csr') {
       throw Object.assign(new Error(`not a Confluent schema id: ${id}`), { name: 'RegistryError' });
     }
-    const s = ref.id !== null ? await this.client.byId(ref.id) : await this.client.bySubjectVersion(ref.name!, ref.version);
+    const s =
+      ref.id !== null ? await this.client.byId(ref.id) : await this.client.bySubjectVersion(ref.name!, ref.version);
     const key = csrIdKey(s.id);
     const subject = s.subject;
     return {

@@ -193,7 +193,13 @@ function compareTypes(r: protobuf.Type, w: protobuf.Type, prefix: string, out: s
     const wk = kindOf(wf);
     const rt = rf.resolvedType;
     const wt = wf.resolvedType;
-    if (rt instanceof protobuf.Type && wt instanceof protobuf.Type && !rf.map && !wf.map && rf.repeated === wf.repeated) {
+    if (
+      rt instanceof protobuf.Type &&
+      wt instanceof protobuf.Type &&
+      !rf.map &&
+      !wf.map &&
+      rf.repeated === wf.repeated
+    ) {
       compareTypes(rt, wt, path, out, seen);
     } else if (rk !== wk) out.push(path);
   }

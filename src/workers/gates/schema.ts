@@ -14,7 +14,8 @@ export const GATE = 'SCHEMA' as const;
 
 export const REASON_CODES: ReasonCodeTable = {
   SCHEMA_REGISTRY_UNAVAILABLE: 'The writer schema could not be fetched from the registry and no cached copy exists.',
-  SCHEMA_NOT_FOUND: 'The writer schema (Glue version id from the header, or the policy schema_id) is unknown.',
+  SCHEMA_NOT_FOUND:
+    'The writer schema (the Glue version id or Confluent schema id from the header, or the policy schema_id) is unknown.',
   SCHEMA_DEFINITION_INVALID: 'The writer schema definition does not parse or compile.',
   UNRESOLVED_REF: 'The JSON Schema has a $ref that resolves to nothing (TypeBox would silently reject everything).',
   UNSUPPORTED_DATA_FORMAT: 'The writer schema names a data format other than JSON, AVRO or PROTOBUF.',
