@@ -33,6 +33,8 @@ export class PolicySnapshots {
   private lastConfirmedAt = 0;
   /** Schema ids that could not be fetched, with when they were last tried. */
   private readonly unavailable = new Map<string, number>();
+  /** Schema ids the registry says do not exist, with when they were last asked (retried like the others). */
+  private readonly missing = new Map<string, number>();
   private readonly known = new Set<string>();
   /** Per registry: no asking it again before this time after a failure (the retry circuit). */
   private readonly registryDownUntil = new Map<RegistryKind, number>();
@@ -156,12 +158,17 @@ export class PolicySnapshots {
       const r = await this.opts.registry.get(id);
       this.opts.metrics.cacheLookup(r.ok && r.cached);
       if (r.ok) {
+        this.missing.delete(id);
         if (!this.known.has(id)) {
           this.known.add(id);
           this.known.add(r.schema.version_id);
           this.dirty = true;
         }
         if (!r.cached || this.unavailable.delete(id)) this.dirty = true;
+      } else if (r.notFound) {
+        // An answer, not an outage: the record gets SCHEMA_NOT_FOUND and the registry stays open.
+        if (this.unavailable.delete(id)) this.dirty = true;
+        this.missing.set(id, Date.now());
       } else {
         this.registryDownUntil.set(kind, Date.now() + this.opts.schemaRetryMs);
         this.markUnavailable(id, r.error);
@@ -183,7 +190,7 @@ export class PolicySnapshots {
    */
   isKnownSchema(id: string): boolean {
     if (this.known.has(id)) return true;
-    const failedAt = this.unavailable.get(id);
+    const failedAt = this.unavailable.get(id) ?? this.missing.get(id);
     return failedAt !== undefined && Date.now() - failedAt < this.opts.schemaRetryMs;
   }
 

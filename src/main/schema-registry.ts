@@ -26,7 +26,14 @@ interface Entry {
   fetchedAt: number;
 }
 
-export type Lookup = { ok: true; schema: RegistrySchema; cached: boolean } | { ok: false; error: string };
+/** `notFound`: the registry answered that no such schema exists (not an outage: no circuit, SCHEMA_NOT_FOUND). */
+export type Lookup =
+  | { ok: true; schema: RegistrySchema; cached: boolean }
+  | { ok: false; error: string; notFound: boolean };
+
+/** A registry's "no such schema" (Glue's EntityNotFoundException, a Confluent 404). */
+const isNotFound = (err: unknown): boolean =>
+  (err as { name?: string }).name === 'EntityNotFoundException' || (err as { notFound?: boolean }).notFound === true;
 
 export class SchemaRegistryCache {
   /** Keyed by schema_id and by version id (Glue UUID, `csr:id:<n>`): both point at the same entry. */
@@ -50,6 +57,7 @@ export class SchemaRegistryCache {
       return {
         ok: false,
         error: `no ${registryOf(id) === 'csr' ? 'SF_SCHEMA_REGISTRY_URL' : 'Glue registry'} configured`,
+        notFound: false,
       };
     }
     try {
@@ -63,7 +71,7 @@ export class SchemaRegistryCache {
     } catch (err) {
       // Last-known-good: a stale copy beats failing every record while the registry is down.
       if (entry) return { ok: true, schema: entry.schema, cached: true };
-      return { ok: false, error: (err as { name?: string }).name ?? 'RegistryError' };
+      return { ok: false, error: (err as { name?: string }).name ?? 'RegistryError', notFound: isNotFound(err) };
     }
   }
 
