@@ -9,12 +9,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import avro from 'avsc';
 import { confluentFrame } from '../../../src/dev/confluent-frame.js';
-import { fromStart, readEvidence } from '../../../src/dev/evidence-reader.js';
+import { endOffsets, fromStart, readEvidence } from '../../../src/dev/evidence-reader.js';
 import { produceAll } from '../../../src/dev/produce.js';
 import { api, freePort } from '../../../src/dev/services.js';
 import type { EvidenceEvent } from '../../../src/models/evidence.js';
 import { compileProtobuf } from '../../../src/workers/protobuf.js';
 import { ordersDataset } from '../../helpers/dataset.js';
+import { tcpProxy } from '../../helpers/faults.js';
 import { createTopics, stackEnv, startControlPlane, startEnforcer, unique } from '../../helpers/stack.js';
 
 function registryUrl(): string {
@@ -241,6 +242,89 @@ describe('enforcer: Confluent-framed records against a real Confluent-compatible
     }
     assert.equal(byKey.get('avro-pass')?.schema?.schema_id, `csr:${p}-orders-avro:1`);
     t.diagnostic(`${cases.length} Confluent-framed records judged as expected (Avro, JSON Schema, Protobuf)`);
+  });
+
+  it('registry outage: cached ids keep validating, uncached ones are SCHEMA_REGISTRY_UNAVAILABLE, recovery needs no restart', async (t) => {
+    const { brokers } = stackEnv();
+    const p = unique('it-csr-out').replace(/\./g, '-');
+    const v1 = await register(`${p}-orders-json`, 'JSON', JSON.stringify(ORDER_JSON));
+    // v2 drops an optional property: BACKWARD compatible, so Apicurio's global rule accepts it.
+    const { amount: _dropped, ...withoutAmount } = ORDER_JSON.properties;
+    const v2 = await register(`${p}-orders-json`, 'JSON', JSON.stringify({ ...ORDER_JSON, properties: withoutAmount }));
+    const raw = unique('it.raw.csr-out');
+    const evidenceTopic = unique('it.evidence.csr-out');
+    await createTopics(brokers, [
+      { topic: raw, numPartitions: 1 },
+      { topic: evidenceTopic, numPartitions: 1 },
+    ]);
+    const cp = await startControlPlane(t);
+    await ordersDataset(cp, raw, { enforcement_mode: 'ALERT_ONLY', schema_id: `csr:${p}-orders-json:1` });
+    const registry = new URL(registryUrl());
+    const proxy = await tcpProxy(t, Number(registry.port));
+    await startEnforcer(t, {
+      SF_ENFORCER_TOPICS: raw,
+      SF_ENFORCER_GROUP_ID: unique('it-csr-out'),
+      SF_EVIDENCE_TOPIC: evidenceTopic,
+      SF_CONTROL_PLANE_URL: cp.url,
+      SF_SCHEMA_REGISTRY_URL: `${proxy.url}${registry.pathname}`,
+      SF_SCHEMA_CACHE_TTL_MS: '1000',
+      SF_SCHEMA_RETRY_MS: '1000',
+    });
+    const framed = (id: number, n: number, from: number) =>
+      Array.from({ length: n }, (_, i) => ({
+        key: Buffer.from(`k-${from + i}`),
+        value: confluentFrame(id, Buffer.from(JSON.stringify({ ...base, order_id: `o-${from + i}`, items }))),
+      }));
+    const readNew = async (from: Awaited<ReturnType<typeof endOffsets>>, n: number) => {
+      const r = await readEvidence({
+        brokers,
+        topic: evidenceTopic,
+        from,
+        until: (e) => e.length >= n,
+        timeoutMs: 90_000,
+      });
+      assert.ok(r.done, `expected ${n} evidence events, saw ${r.events.length}`);
+      return r.events as EvidenceEvent[];
+    };
+    const codes = (events: EvidenceEvent[]) => [...new Set(events.flatMap((e) => e.validation.reason_codes))];
+
+    let mark = await endOffsets(brokers, evidenceTopic);
+    await produceAll(brokers, raw, framed(v1, 20, 0));
+    const warm = await readNew(mark, 20);
+    assert.ok(
+      warm.every((e) => e.validation.result === 'PASS'),
+      `warm-up passes: ${codes(warm)}`,
+    );
+
+    await proxy.cut();
+    await new Promise((r) => setTimeout(r, 1500)); // past the cache TTL: last-known-good now
+    mark = await endOffsets(brokers, evidenceTopic);
+    await produceAll(brokers, raw, [...framed(v1, 20, 100), ...framed(v2, 20, 200)]);
+    const during = await readNew(mark, 40);
+    const cached = during.filter((e) => Number((e.source.key ?? '').slice(2)) < 200);
+    const uncached = during.filter((e) => Number((e.source.key ?? '').slice(2)) >= 200);
+    assert.equal(cached.length, 20);
+    assert.ok(
+      cached.every((e) => e.validation.result === 'PASS'),
+      `cached id keeps validating: ${codes(cached)}`,
+    );
+    assert.ok(
+      uncached.every((e) => e.validation.reason_codes.includes('SCHEMA_REGISTRY_UNAVAILABLE')),
+      `uncached id: ${codes(uncached)}`,
+    );
+
+    await proxy.restore();
+    await new Promise((r) => setTimeout(r, 1500)); // past the retry interval
+    mark = await endOffsets(brokers, evidenceTopic);
+    await produceAll(brokers, raw, framed(v2, 20, 300));
+    const after = await readNew(mark, 20);
+    assert.ok(
+      after.every((e) => e.validation.result === 'PASS'),
+      `recovered without restart: ${codes(after)}`,
+    );
+    t.diagnostic(
+      `registry cut: ${cached.length} cached-id records PASS, ${uncached.length} uncached -> SCHEMA_REGISTRY_UNAVAILABLE; after restore 20/20 PASS`,
+    );
   });
 
   it('control plane: csr: schema ids are checked against the registry (422 unknown, 503 unreachable)', async (t) => {
