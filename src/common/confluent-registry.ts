@@ -206,7 +206,8 @@ export class ConfluentRegistryClient {
   }
 }
 
+/** Confluent's level names: `*_TRANSITIVE` is Glue's `*_ALL` (compare with every earlier version). */
 function asMode(level: string): CompatibilityMode {
-  const m = level.toUpperCase();
+  const m = level.toUpperCase().replace(/_TRANSITIVE$/, '_ALL');
   return (COMPATIBILITY_MODES as readonly string[]).includes(m) ? (m as CompatibilityMode) : 'NONE';
 }
