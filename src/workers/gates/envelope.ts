@@ -149,9 +149,14 @@ export interface Decoded {
   code: string | null;
   /** Decoded from binary (Avro by avsc, Protobuf by protobufjs): conformance to the writer schema is already proven. */
   binary: boolean;
+  /**
+   * Plain objects and arrays only (JSON.parse, protobufjs toObject), so walks may use for-in;
+   * decoded Avro records carry enumerable prototype methods.
+   */
+  plain: boolean;
 }
 
-const fail = (code: string): Decoded => ({ ok: false, value: undefined, code, binary: false });
+const fail = (code: string): Decoded => ({ ok: false, value: undefined, code, binary: false, plain: false });
 
 /**
  * Decodes a value. `writer` is the writer schema when known (from the Glue header, or the
@@ -187,7 +192,7 @@ export function decode(
     if (header !== null || (payload[0] !== 0x7b && payload[0] !== 0x5b)) {
       try {
         const value = writer.avro.fromBuffer(Buffer.from(payload.buffer, payload.byteOffset, payload.length));
-        return { ok: true, value, code: null, binary: true };
+        return { ok: true, value, code: null, binary: true, plain: false };
       } catch {
         return fail('AVRO_DECODE_FAILED');
       }
@@ -196,7 +201,7 @@ export function decode(
     // Plain records of a Protobuf dataset may be JSON text (checked against the first message).
     if (header !== null || (payload[0] !== 0x7b && payload[0] !== 0x5b)) {
       const r = decodeProtobuf(writer.protobuf, payload, header?.confluent === true);
-      return r.ok ? { ok: true, value: r.value, code: null, binary: true } : fail(r.code);
+      return r.ok ? { ok: true, value: r.value, code: null, binary: true, plain: true } : fail(r.code);
     }
   }
   return decodeJson(payload, limits);
@@ -217,7 +222,7 @@ export function decodeJson(bytes: Uint8Array, limits: EnvelopeLimits): Decoded {
   }
   if (jsonTextDepthExceeds(text, limits.maxDepth)) return fail('NESTING_TOO_DEEP');
   try {
-    return { ok: true, value: JSON.parse(text), code: null, binary: false };
+    return { ok: true, value: JSON.parse(text), code: null, binary: false, plain: true };
   } catch {
     return fail('INVALID_JSON');
   }
