@@ -202,6 +202,12 @@ export function compileSchemas(list: RegistrySchema[]): Map<string, CompiledSche
     } catch (err) {
       parsed.set(rs, err as Error);
     }
+    // Confluent references: the schema `$ref`s each by the reference's name.
+    for (const ref of rs.references ?? []) {
+      try {
+        if (!context.has(ref.name)) context.set(ref.name, normaliseDraft04(JSON.parse(ref.definition)));
+      } catch {} // a broken reference leaves its $ref unresolved: UNRESOLVED_REF names it
+    }
   }
   // Referenced schemas are validated too: their patterns go to RE2 as well (warnings dropped:
   // each schema reports its own when it is compiled as a writer).

@@ -201,3 +201,35 @@ package acme;
 message Item { string sku = 1; string qty = 2; double price = 3; }
 `;
 const ITEM_CHANGE = ORDER_PROTO;
+
+test('Confluent JSON Schema: a reference is $ref-ed by its name', () => {
+  const customer = { type: 'object', required: ['email'], properties: { email: { type: 'string' } } };
+  const order = {
+    type: 'object',
+    required: ['order_id'],
+    properties: { order_id: { type: 'string' }, customer: { $ref: 'customer.json' } },
+  };
+  const snap = compileSnapshot(
+    csrSnapshot('csr:orders-ref:1', {
+      schemas: [
+        {
+          schema_id: 'csr:orders-ref:1',
+          version_id: 'csr:id:21',
+          schema_name: 'csr:orders-ref',
+          version_number: 1,
+          data_format: 'JSON',
+          definition: JSON.stringify(order),
+          references: [{ name: 'customer.json', definition: JSON.stringify(customer) }],
+          compatibility: 'NONE',
+        },
+      ],
+      policies: [{ ...csrSnapshot('x').policies[0], schema_id: 'csr:orders-ref:1', contract_id: undefined }],
+      contracts: [],
+    }),
+  );
+  const frame = (o: object) => confluentFrame(21, Buffer.from(JSON.stringify(o)));
+  const ok = run(snap, rec(frame({ order_id: 'o-1', customer: { email: 'a@b.c' } })));
+  assert.deepEqual(ok.event.validation.failed_gates, [], JSON.stringify(ok.event.validation));
+  const bad = run(snap, rec(frame({ order_id: 'o-1', customer: {} })));
+  assert.ok(codes(bad.event).includes('MISSING_FIELD:customer.email'), JSON.stringify(codes(bad.event)));
+});
