@@ -65,6 +65,9 @@ class BatchCompletion implements AckSink {
 /** One Kafka connect attempt; short, because a native connect in flight delays process exit. */
 const CONNECT_ATTEMPT_MS = 5000;
 
+/** Registry requests one consumed batch may cost for ids its framed records carry (the rest wait). */
+const MAX_SCHEMA_LOOKUPS_PER_BATCH = 8;
+
 /** Glue always (ids name it explicitly); the Confluent-compatible registry when SF_SCHEMA_REGISTRY_URL is set. */
 function schemaRegistryCache(cfg: EnforcerConfig): SchemaRegistryCache {
   const sources: SchemaSource[] = [new GlueSource(glueClient(cfg), cfg.glueRegistry, cfg.schemaCacheTtlMs)];
@@ -347,7 +350,7 @@ export class Enforcer {
       }
       this.metrics.rawObserved.inc({ topic: st.topic }, grp.count);
     }
-    if (wireIds.size > 0) await this.snapshots.ensureSchemas(wireIds);
+    if (wireIds.size > 0) await this.snapshots.ensureSchemas(wireIds, MAX_SCHEMA_LOOKUPS_PER_BATCH);
     const now = Date.now();
     let spans: Array<RecordSpans | undefined> | undefined;
     if (this.tracer.enabled) {

@@ -146,13 +146,21 @@ export class PolicySnapshots {
    * Makes sure the given schema ids / version ids are cached, or marked unavailable. After a
    * registry failure that registry is not asked again for `schemaRetryMs` (a circuit per
    * registry: Glue and the Confluent-compatible one fail independently), so an outage costs the
-   * consume loop one timeout per interval, not one per batch.
+   * consume loop one timeout per interval, not one per batch. `maxLookups` bounds the registry
+   * requests of one call: a batch of records framed with many distinct unknown ids (garbage
+   * after a 0 byte reads as a Confluent id) must not stall the consume loop on one lookup per
+   * record; the ids over the budget are unavailable for this batch and asked for later.
    */
-  async ensureSchemas(ids: Iterable<string>): Promise<void> {
+  async ensureSchemas(ids: Iterable<string>, maxLookups = Number.POSITIVE_INFINITY): Promise<void> {
+    let lookups = 0;
     for (const id of ids) {
       const kind = registryOf(id);
       if (Date.now() < (this.registryDownUntil.get(kind) ?? 0) && !this.known.has(id)) {
         this.markUnavailable(id, 'circuit open');
+        continue;
+      }
+      if (!this.known.has(id) && ++lookups > maxLookups) {
+        this.markUnavailable(id, 'lookup budget of the batch spent');
         continue;
       }
       const r = await this.opts.registry.get(id);

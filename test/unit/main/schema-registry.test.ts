@@ -112,3 +112,20 @@ test('ensureSchemas: one circuit per registry; a not-found answer opens none and
   await snaps.ensureSchemas(['csr:id:9']);
   assert.equal(csr.calls.at(-1), 'csr:id:8', 'now the Confluent circuit is open too');
 });
+
+test('ensureSchemas: a lookup budget bounds the requests of one batch; the rest are unavailable for now', async () => {
+  const csr = new StubSource('csr', {});
+  const snaps = new PolicySnapshots({
+    controlPlaneUrl: 'http://127.0.0.1:9',
+    token: 'unused',
+    identityKeys: {},
+    registry: new SchemaRegistryCache([csr], 60_000),
+    schemaRetryMs: 60_000,
+    metrics: new EnforcerMetrics(),
+    log: createLogger('test', 'silent'),
+  });
+  const garbage = Array.from({ length: 100 }, (_, i) => `csr:id:${1000 + i}`);
+  await snaps.ensureSchemas(garbage, 8);
+  assert.equal(csr.calls.length, 8);
+  assert.equal(decodeSnapshot(snaps.snapshot().buffer).unavailable_schemas.length, 92);
+});
