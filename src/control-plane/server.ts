@@ -2,6 +2,7 @@
 import { glueClient } from '../common/aws.js';
 import { ConfluentRegistryClient } from '../common/confluent-registry.js';
 import { createLogger } from '../common/logger.js';
+import { ACKS_TOPIC_SUFFIX } from '../signals/topics.js';
 import { buildApp } from './app.js';
 import { createAuthenticator } from './auth.js';
 import type { ControlPlaneConfig } from './config.js';
@@ -9,6 +10,8 @@ import { EvidenceIndexer } from './evidence/consumer.js';
 import { SqliteEvidenceIndex } from './evidence/index-store.js';
 import { disabledStatus } from './evidence/status.js';
 import { ConfluentSchemaRegistry, GlueSchemaRegistry, RoutedSchemaRegistry } from './schema-registry.js';
+import { SignalsFeed } from './signals/consumer.js';
+import { SignalsView } from './signals/view.js';
 import { openStore } from './store/index.js';
 
 export interface RunningControlPlane {
@@ -40,7 +43,24 @@ export async function startControlPlane(cfg: ControlPlaneConfig): Promise<Runnin
       })
     : undefined;
   const evidenceStatus = indexer ? () => indexer.status() : () => disabledStatus(cfg.evidenceIndexReason);
-  const app = await buildApp({ store, auth, schemas, evidence, evidenceStatus, logger });
+  const view = new SignalsView();
+  const feed = cfg.signalsView
+    ? new SignalsFeed({
+        brokers: cfg.brokers,
+        signalsTopic: cfg.signalsTopic,
+        incidentsTopic: cfg.incidentsTopic,
+        acksTopic: `${cfg.incidentsTopic}${ACKS_TOPIC_SUFFIX}`,
+        view,
+        logger,
+      })
+    : undefined;
+  const signals = {
+    view,
+    feed,
+    staleAfterSec: cfg.signalsStaleAfterSec,
+    disabledReason: feed ? undefined : cfg.signalsViewReason,
+  };
+  const app = await buildApp({ store, auth, schemas, evidence, evidenceStatus, logger, signals });
   let url: string;
   try {
     url = await app.listen({ port: cfg.port, host: cfg.host });
@@ -53,6 +73,7 @@ export async function startControlPlane(cfg: ControlPlaneConfig): Promise<Runnin
   }
   // The API serves without the index consumer: a broker outage must not take policies down.
   indexer?.start();
+  feed?.start();
   logger.info(
     {
       url,
@@ -71,6 +92,7 @@ export async function startControlPlane(cfg: ControlPlaneConfig): Promise<Runnin
     async close() {
       await app.close();
       await indexer?.stop();
+      await feed?.stop();
       evidence?.close();
       await store.close();
     },
