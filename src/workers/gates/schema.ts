@@ -1,8 +1,9 @@
 /**
  * SCHEMA: the decoded payload against its writer schema. JSON Schema via the TypeBox
  * validator compiled once per schema version (Errors() only after Check() failed: it is the
- * slow path); Avro via avsc (a successful binary decode is already a validation; JSON text of
- * an Avro dataset is checked with isValid). Field problems use the CONTRACT vocabulary.
+ * slow path); Avro via avsc and Protobuf via protobufjs (a successful binary decode is already
+ * a validation; JSON text of such a dataset is checked with isValid / verify). Field problems
+ * use the CONTRACT vocabulary.
  */
 import { verifyJson } from '../protobuf.js';
 import type { CompiledSchema } from '../schemas.js';
