@@ -106,6 +106,7 @@ export class MergeStage {
             this.revoke(assignment.map((a) => a.partition));
             c.unassign();
           }
+          this.metrics.assigned.set({ stage: 'merge' }, this.owned.size);
         },
         'session.timeout.ms': this.cfg.sessionTimeoutMs,
       },
