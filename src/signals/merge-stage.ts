@@ -210,7 +210,15 @@ export class MergeStage {
       .filter(([p]) => this.owned.has(p))
       .map(([partition, offset]) => ({ topic: this.cfg.partialsTopic, partition, offset }));
     if (offsets.length === 0) return;
-    this.consumer!.commitSync(offsets);
+    try {
+      this.consumer!.commitSync(offsets);
+    } catch (err) {
+      // Harmless: a new owner rebuilds up to the last commit and consumes the rest once.
+      this.log.warn(
+        { err: (err as Error).message },
+        'partials offsets not committed (rebalance?); they are read again',
+      );
+    }
     this.consumed.clear();
   }
 
