@@ -340,12 +340,7 @@ export class MergeStage {
 
 /** What makes an incident update worth publishing before REPUBLISH_MS. */
 function signature(i: Incident): string {
-  return JSON.stringify([
-    i.state,
-    i.summary,
-    i.figures,
-    i.top_reason_codes,
-    i.sample_evidence_ids,
-    i.suspected_producer,
-  ]);
+  // A FRESHNESS incident's age grows every evaluation: its figures refresh with the minute republish.
+  const figures = i.kind === 'FRESHNESS' ? null : [i.summary, i.figures];
+  return JSON.stringify([i.state, figures, i.top_reason_codes, i.sample_evidence_ids, i.suspected_producer]);
 }
