@@ -5,7 +5,7 @@ import { buildApp } from './app.js';
 import { createAuthenticator } from './auth.js';
 import type { ControlPlaneConfig } from './config.js';
 import { EvidenceIndexer } from './evidence/consumer.js';
-import { SqliteEvidenceIndex } from './evidence/index-store.js';
+import { openEvidenceIndex } from './evidence/open.js';
 import { disabledStatus } from './evidence/status.js';
 import { GlueSchemaRegistry, noSchemaCheck } from './schema-registry.js';
 import { openStore } from './store/index.js';
@@ -22,7 +22,11 @@ export async function startControlPlane(cfg: ControlPlaneConfig): Promise<Runnin
   const schemas =
     cfg.schemaCheck === 'glue' ? new GlueSchemaRegistry(glueClient(cfg), cfg.glueRegistry) : noSchemaCheck;
   const evidence = cfg.evidenceIndex
-    ? new SqliteEvidenceIndex(cfg.evidenceIndexPath, cfg.evidenceIndexMaxRows)
+    ? await openEvidenceIndex(cfg.evidenceIndexStore, cfg, {
+        retentionDays: cfg.evidenceRetentionDays,
+        maxRows: cfg.evidenceIndexMaxRows,
+        createTables: cfg.createTables,
+      })
     : undefined;
   const indexer = evidence
     ? new EvidenceIndexer({
@@ -41,7 +45,7 @@ export async function startControlPlane(cfg: ControlPlaneConfig): Promise<Runnin
   } catch (err) {
     // A port in use is fatal: release what was opened so nothing keeps the process alive.
     await app.close().catch(() => {});
-    evidence?.close();
+    await evidence?.close();
     await store.close();
     throw err;
   }
@@ -54,7 +58,15 @@ export async function startControlPlane(cfg: ControlPlaneConfig): Promise<Runnin
       auth: auth.mode,
       schemaCheck: cfg.schemaCheck,
       evidenceIndex: cfg.evidenceIndex,
-      ...(cfg.evidenceIndex ? { brokers: cfg.brokers, evidenceTopic: cfg.evidenceTopic } : {}),
+      ...(cfg.evidenceIndex
+        ? {
+            brokers: cfg.brokers,
+            evidenceTopic: cfg.evidenceTopic,
+            evidenceIndexStore: cfg.evidenceIndexStore,
+            evidenceIndexGroupId: cfg.evidenceIndexGroupId,
+            evidenceRetentionDays: cfg.evidenceRetentionDays,
+          }
+        : {}),
     },
     'control plane listening',
   );
@@ -65,7 +77,7 @@ export async function startControlPlane(cfg: ControlPlaneConfig): Promise<Runnin
     async close() {
       await app.close();
       await indexer?.stop();
-      evidence?.close();
+      await evidence?.close();
       await store.close();
     },
   };
