@@ -169,7 +169,7 @@ export class EvidenceArchiver {
     }
     b.next = m.offset + 1;
     const event = parseEvidence(m.value);
-    if (event) b.rows.push({ event, partition: m.partition, offset: m.offset });
+    if (event) b.rows.push({ event, raw: m.value ?? undefined, partition: m.partition, offset: m.offset });
     else if (this.rejected++ === 0)
       this.o.logger.warn({ topic: this.o.topic }, 'skipping values that are not evidence events');
   }

@@ -13,6 +13,8 @@ import type { EvidenceEvent } from '../models/index.js';
 
 export interface ArchivedEvidence {
   event: EvidenceEvent;
+  /** The message value as consumed (the event's JSON): archived as is, byte for byte. */
+  raw?: Uint8Array;
   /** Where the evidence message sits on the evidence topic. */
   partition: number;
   offset: number;
@@ -22,7 +24,10 @@ type BasicType = 'STRING' | 'INT32' | 'INT64' | 'TIMESTAMP' | 'JSON';
 interface Column {
   name: string;
   type: BasicType;
-  /** Unique per row (ids, documents): no dictionary, no min/max statistics (costly, never prune). */
+  /**
+   * Unique per row (ids, documents): plain bytes, no dictionary, no min/max statistics (costly, never
+   * prune). Given as bytes: the library builds a TextEncoder per string value.
+   */
   unique?: boolean;
   /** Athena/Glue type of the column (docs/evidence.md). */
   athena: string;
@@ -37,7 +42,7 @@ const str = (name: string, get: (e: EvidenceEvent) => string | null | undefined)
 });
 
 export const COLUMNS: readonly Column[] = [
-  { ...str('evidence_id', (e) => e.evidence_id), unique: true },
+  { ...str('evidence_id', (e) => e.evidence_id), unique: true, get: (a) => Buffer.from(a.event.evidence_id) },
   { name: 'event_ts', type: 'TIMESTAMP', athena: 'timestamp', get: (a) => new Date(a.event.timestamp) },
   str('dataset_urn', (e) => e.dataset_urn),
   str('result', (e) => e.validation.result),
@@ -60,7 +65,11 @@ export const COLUMNS: readonly Column[] = [
   str('trace_id', (e) => e.otel.trace_id),
   { name: 'evidence_partition', type: 'INT32', athena: 'int', get: (a) => a.partition },
   { name: 'evidence_offset', type: 'INT64', athena: 'bigint', get: (a) => BigInt(a.offset) },
-  { ...str('doc', (e) => JSON.stringify(e)), unique: true },
+  {
+    ...str('doc', (e) => JSON.stringify(e)),
+    unique: true,
+    get: (a) => a.raw ?? Buffer.from(JSON.stringify(a.event)),
+  },
 ];
 
 /** zlib level: 3 keeps most of 6's ratio on JSON-like text at about twice the speed. */
