@@ -41,6 +41,7 @@ export interface ArchiverOptions {
 const CONSUME_MAX = 10_000;
 const CONSUME_TIMEOUT_MS = 200;
 const PUT_ATTEMPTS = 5;
+const PUT_CONCURRENCY = 4;
 const MAX_POLL_INTERVAL_MS = 300_000;
 
 export interface ArchiveFile {
@@ -180,7 +181,15 @@ export class EvidenceArchiver {
     const rows = [...batch.values()].flatMap((b) => b.rows);
     const files = filesOf(this.o.location, rows);
     let bytes = 0;
-    for (const f of files) bytes += await this.put(f);
+    // A few puts in flight hide S3's latency; encoding stays on this thread, one file at a time.
+    // allSettled: no put of a failed batch may outlive it (a late one could overwrite a newer file).
+    for (let i = 0; i < files.length; i += PUT_CONCURRENCY) {
+      const settled = await Promise.allSettled(files.slice(i, i + PUT_CONCURRENCY).map((f) => this.put(f)));
+      for (const r of settled) {
+        if (r.status === 'rejected') throw r.reason;
+        bytes += r.value;
+      }
+    }
     // Only after every put: a crash before this line rewrites the same keys on restart.
     const offsets = [...batch].map(([partition, b]) => ({ topic: this.o.topic, partition, offset: b.next }));
     this.consumer.commitSync(offsets);
