@@ -86,6 +86,7 @@ export function isoTs(ts: string): string {
 /** The start of ts's minute, ISO. */
 export function minuteOf(ts: string): string {
   const d = new Date(ts);
+  if (Number.isNaN(d.getTime())) return ts;
   d.setUTCSeconds(0, 0);
   return d.toISOString();
 }

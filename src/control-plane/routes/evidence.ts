@@ -175,6 +175,14 @@ export function evidenceRoutes(app: App, evidence: EvidenceIndex | undefined, st
     async (req, reply) => {
       const s = status();
       const index = usable(evidence, s);
+      // The date-time format admits what Date cannot represent (a leap second :60): refuse it clearly.
+      for (const [name, v] of Object.entries({ since: req.query.since, until: req.query.until })) {
+        if (v !== undefined && Number.isNaN(Date.parse(v))) {
+          throw new ApiError('VALIDATION_FAILED', `${name} is not a representable time`, [
+            { path: `/querystring/${name}`, message: 'not a representable time' },
+          ]);
+        }
+      }
       const until = req.query.until ?? new Date().toISOString();
       const since = req.query.since ?? new Date(Date.parse(until) - 3_600_000).toISOString();
       const items = await read(() => index.counts({ dataset_urn: req.query.dataset_urn, since, until }));
