@@ -85,27 +85,20 @@ export async function run(argv: string[]): Promise<number> {
     batchMs: cfg.batchMs,
     logger: log,
   });
-  let running: Promise<void> | undefined;
+  // A batch that cannot be written ends the process (nothing committed): a restart retries it.
+  let fail: (err: Error) => void = () => {};
+  const failure = new Promise<Error>((resolve) => {
+    fail = resolve;
+  });
   return runService(
     {
       start: async () => {
         await archiver.start(cfg.startupTimeoutMs);
-        running = archiver.run();
+        archiver.run().catch(fail);
       },
       stop: () => archiver.stop(),
       phase: () => `connecting to ${cfg.brokers}`,
-      // A batch that cannot be written ends the process (nothing committed): a restart retries it.
-      failure: new Promise<Error>((resolve) => {
-        const wait = setInterval(() => {
-          if (!running) return;
-          clearInterval(wait);
-          running.then(
-            () => undefined,
-            (err: Error) => resolve(err),
-          );
-        }, 100);
-        wait.unref();
-      }),
+      failure,
     },
     { log, startupTimeoutMs: cfg.startupTimeoutMs, shutdownDeadlineMs: cfg.shutdownDeadlineMs },
   );

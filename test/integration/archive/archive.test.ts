@@ -6,7 +6,7 @@
  * reads a dataset and time range back through the CLI.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
@@ -208,4 +208,64 @@ test('archive: every event once across a failed half-written batch and a restart
     want.map((e) => e.evidence_id),
   );
   assert.ok(got.some((e) => e.validation.result === 'PASS') && got.some((e) => e.validation.result === 'FAIL'));
+});
+
+/** `signal-factory archive` as a process: its env, a clean SIGTERM, and a loud exit when S3 refuses. */
+function archiveProcess(env: Record<string, string>) {
+  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'signal-factory.js'), 'archive'], {
+    env: { ...process.env, SF_LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (d) => {
+    out += d;
+  });
+  child.stderr.on('data', (d) => {
+    out += d;
+  });
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  return { child, exited, output: () => out };
+}
+
+test('signal-factory archive: archives, stops on SIGTERM with exit 0; exits 1 naming the cause when S3 refuses', {
+  timeout: 180_000,
+}, async (t) => {
+  const { s3, topic, producer, loc } = await setup(t);
+  const events = Array.from({ length: 50 }, (_, i) => evidence(i));
+  await producer.send({ topic, messages: events.map((e) => ({ key: e.evidence_id, value: JSON.stringify(e) })) });
+  const env = {
+    SF_EVIDENCE_TOPIC: topic,
+    SF_ARCHIVE_URI: `s3://${loc.bucket}/evidence`,
+    SF_ARCHIVE_BATCH_MS: '300',
+    SF_ARCHIVE_GROUP_ID: `sf-archive-test-${randomUUID()}`,
+  };
+  const p = archiveProcess(env);
+  t.after(() => p.child.kill('SIGKILL'));
+  const deadline = Date.now() + 90_000;
+  let rows = 0;
+  while (rows < events.length && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 500));
+    rows = (await readAll(s3, loc)).reduce((n, f) => n + f.rows.length, 0);
+  }
+  assert.equal(rows, events.length, p.output());
+  p.child.kill('SIGTERM');
+  assert.equal(await p.exited, 0, p.output());
+
+  // A bucket that does not exist: every put fails, the process says why and exits 1, committing nothing.
+  // (a new group: the first one committed every offset, so it would have nothing to write)
+  const broken = archiveProcess({
+    ...env,
+    SF_ARCHIVE_URI: 's3://sf-no-such-bucket-for-tests/evidence',
+    SF_ARCHIVE_GROUP_ID: `sf-archive-test-${randomUUID()}`,
+  });
+  t.after(() => broken.child.kill('SIGKILL'));
+  assert.equal(await broken.exited, 1, broken.output());
+  const fatal = broken
+    .output()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l))
+    .find((l) => l.level >= 50);
+  assert.ok(fatal, `a fatal JSON line: ${broken.output().slice(-2000)}`);
+  assert.match(JSON.stringify(fatal), /sf-no-such-bucket-for-tests/);
 });
