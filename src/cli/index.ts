@@ -26,6 +26,11 @@ const COMMANDS: Record<
     service: true,
     load: () => import('./archive.js'),
   },
+  signals: {
+    summary: 'run the Signal Engine (health and incidents from evidence)',
+    service: true,
+    load: () => import('./signals.js'),
+  },
 };
 const NAMES = [...Object.keys(COMMANDS), 'help'];
 
