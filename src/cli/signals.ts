@@ -35,19 +35,13 @@ export async function run(argv: string[]): Promise<number> {
   let server: Server | undefined;
   return runService(
     {
-      start: (signal) => {
-        const starting = (async () => {
-          server = await startProbeServer(cfg.httpPort, {
-            live: () => true,
-            readiness: () => engine.readiness(),
-            registry: engine.metrics.registry,
-          });
-          await engine.start(signal);
-        })();
-        // A SIGTERM already pending makes runService stop waiting at once; the start's own
-        // rejection (the abort) must not surface later as an unhandled rejection.
-        starting.catch(() => {});
-        return starting;
+      start: async (signal) => {
+        server = await startProbeServer(cfg.httpPort, {
+          live: () => true,
+          readiness: () => engine.readiness(),
+          registry: engine.metrics.registry,
+        });
+        await engine.start(signal);
       },
       stop: () => engine.stop().finally(() => server?.close()),
       phase: () => (server ? engine.phase() : `opening the probe port ${cfg.httpPort}`),
