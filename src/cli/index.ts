@@ -21,6 +21,11 @@ const COMMANDS: Record<
   demo: { summary: 'the steel-thread demo (design section 12), end to end', load: () => import('./demo.js') },
   validate: { summary: 'run the gate pipeline over NDJSON records, no Kafka', load: () => import('./validate.js') },
   apply: { summary: 'policy-as-code: apply a file or directory through the API', load: () => import('./apply.js') },
+  archive: {
+    summary: 'archive every evidence event to S3 as Parquet; `archive query` reads it back',
+    service: true,
+    load: () => import('./archive.js'),
+  },
   signals: {
     summary: 'run the Signal Engine (health and incidents from evidence)',
     service: true,

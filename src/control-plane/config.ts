@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { type CommonConfig, ConfigError, commonConfig, env } from '../common/config.js';
 import { type ConfluentRegistryConfig, confluentRegistryConfig } from '../common/confluent-registry.js';
 import { type AuthConfig, authConfigFromEnv } from './auth.js';
+import { parseIndexSpec } from './evidence/open.js';
 import { DEFAULT_POLICY_STORE } from './store/index.js';
 
 export interface ControlPlaneConfig extends CommonConfig {
@@ -21,9 +22,11 @@ export interface ControlPlaneConfig extends CommonConfig {
   evidenceIndex: boolean;
   /** Why the evidence index runs or not (logged at start, shown as its state when disabled). */
   evidenceIndexReason: string;
-  evidenceIndexPath: string;
+  /** `sqlite:<path>` or `dynamodb:<table-prefix>`. */
+  evidenceIndexStore: string;
   evidenceIndexGroupId: string;
-  evidenceIndexMaxRows: number;
+  evidenceIndexMaxRows: number | undefined;
+  evidenceRetentionDays: number;
   signalsView: boolean;
   signalsViewReason: string;
   signalsTopic: string;
@@ -60,17 +63,40 @@ function schemaCheck(): { schemaCheck: 'glue' | 'off'; schemaCheckReason: string
 
 /**
  * SF_EVIDENCE_INDEX=auto (default): run the index consumer only when SF_KAFKA_BROKERS names the
- * brokers; `on` runs it against the default (127.0.0.1:9092) too. Never joins a broker by accident.
+ * brokers; `on` (or a store spec) runs it against the default (127.0.0.1:9092) too. Never joins a
+ * broker by accident. The store follows SF_POLICY_STORE unless named: a DynamoDB policy store gets
+ * a DynamoDB index under the same prefix (shared by the replicas), SQLite an embedded file.
  */
-function evidenceIndex(): { evidenceIndex: boolean; evidenceIndexReason: string } {
+function evidenceIndex(policyStore: string) {
   const v = env.str('SF_EVIDENCE_INDEX', 'auto');
-  if (v !== 'auto' && v !== 'on' && v !== 'off') {
-    throw new ConfigError(`SF_EVIDENCE_INDEX must be auto, on or off, got "${v}"`);
+  const spec = v.startsWith('sqlite:') || v.startsWith('dynamodb:');
+  if (v !== 'auto' && v !== 'on' && v !== 'off' && !spec) {
+    throw new ConfigError(
+      `SF_EVIDENCE_INDEX must be auto, on, off, sqlite:<path> or dynamodb:<table-prefix>, got "${v}"`,
+    );
   }
-  if (v === 'off') return { evidenceIndex: false, evidenceIndexReason: 'SF_EVIDENCE_INDEX=off' };
-  if (v === 'on' || isSet('SF_KAFKA_BROKERS'))
-    return { evidenceIndex: true, evidenceIndexReason: `SF_EVIDENCE_INDEX=${v}` };
+  if (spec) parseIndexSpec(v);
+  const store = spec
+    ? v
+    : policyStore.startsWith('dynamodb:')
+      ? policyStore
+      : `sqlite:${env.str('SF_EVIDENCE_INDEX_PATH', '.data/evidence-index.db')}`;
+  // An embedded index needs every partition in each replica (a group per host); a shared one is
+  // filled once by the replicas together (one group), so nothing is counted twice.
+  const group = store.startsWith('dynamodb:')
+    ? 'signal-factory-control-plane-evidence-index'
+    : `signal-factory-control-plane-${hostname()}`;
+  const common = {
+    evidenceIndexStore: store,
+    evidenceIndexGroupId: env.str('SF_EVIDENCE_INDEX_GROUP_ID', group),
+    evidenceIndexMaxRows: isSet('SF_EVIDENCE_INDEX_MAX_ROWS') ? env.int('SF_EVIDENCE_INDEX_MAX_ROWS', 0, 1) : undefined,
+    evidenceRetentionDays: env.int('SF_EVIDENCE_RETENTION_DAYS', 14, 1),
+  };
+  if (v === 'off') return { ...common, evidenceIndex: false, evidenceIndexReason: 'SF_EVIDENCE_INDEX=off' };
+  if (v !== 'auto' || isSet('SF_KAFKA_BROKERS'))
+    return { ...common, evidenceIndex: true, evidenceIndexReason: `SF_EVIDENCE_INDEX=${v}` };
   return {
+    ...common,
     evidenceIndex: false,
     evidenceIndexReason: 'SF_KAFKA_BROKERS is not set: set it (or SF_EVIDENCE_INDEX=on) to run the evidence index',
   };
@@ -87,21 +113,18 @@ function signalsView(): { signalsView: boolean; signalsViewReason: string } {
 }
 
 export function controlPlaneConfig(): ControlPlaneConfig {
+  const policyStore = env.str('SF_POLICY_STORE', DEFAULT_POLICY_STORE);
   return {
     ...commonConfig(),
     ...schemaCheck(),
     schemaCheckOff: process.env.SF_SCHEMA_CHECK === 'off',
     schemaRegistry: confluentRegistryConfig(),
-    ...evidenceIndex(),
+    ...evidenceIndex(policyStore),
     port: env.int('SF_HTTP_PORT', 8080),
     host: env.str('SF_HTTP_HOST', '0.0.0.0'),
-    policyStore: env.str('SF_POLICY_STORE', DEFAULT_POLICY_STORE),
+    policyStore,
     createTables: onOff('SF_POLICY_STORE_CREATE_TABLES', false),
     auth: authConfigFromEnv(),
-    evidenceIndexPath: env.str('SF_EVIDENCE_INDEX_PATH', '.data/evidence-index.db'),
-    // Each replica keeps its own embedded index, so each needs every partition: one group per host.
-    evidenceIndexGroupId: env.str('SF_EVIDENCE_INDEX_GROUP_ID', `signal-factory-control-plane-${hostname()}`),
-    evidenceIndexMaxRows: env.int('SF_EVIDENCE_INDEX_MAX_ROWS', 1_000_000, 1),
     ...signalsView(),
     signalsTopic: env.str('SF_SIGNALS_TOPIC', 'signal_factory.signals'),
     incidentsTopic: env.str('SF_INCIDENTS_TOPIC', 'signal_factory.incidents'),

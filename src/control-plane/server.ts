@@ -7,7 +7,7 @@ import { buildApp } from './app.js';
 import { createAuthenticator } from './auth.js';
 import type { ControlPlaneConfig } from './config.js';
 import { EvidenceIndexer } from './evidence/consumer.js';
-import { SqliteEvidenceIndex } from './evidence/index-store.js';
+import { openEvidenceIndex } from './evidence/open.js';
 import { disabledStatus } from './evidence/status.js';
 import { ConfluentSchemaRegistry, GlueSchemaRegistry, RoutedSchemaRegistry } from './schema-registry.js';
 import { SignalsFeed } from './signals/consumer.js';
@@ -31,7 +31,11 @@ export async function startControlPlane(cfg: ControlPlaneConfig): Promise<Runnin
         : new ConfluentSchemaRegistry(new ConfluentRegistryClient(cfg.schemaRegistry)),
   });
   const evidence = cfg.evidenceIndex
-    ? new SqliteEvidenceIndex(cfg.evidenceIndexPath, cfg.evidenceIndexMaxRows)
+    ? await openEvidenceIndex(cfg.evidenceIndexStore, cfg, {
+        retentionDays: cfg.evidenceRetentionDays,
+        maxRows: cfg.evidenceIndexMaxRows,
+        createTables: cfg.createTables,
+      })
     : undefined;
   const indexer = evidence
     ? new EvidenceIndexer({
@@ -67,7 +71,7 @@ export async function startControlPlane(cfg: ControlPlaneConfig): Promise<Runnin
   } catch (err) {
     // A port in use is fatal: release what was opened so nothing keeps the process alive.
     await app.close().catch(() => {});
-    evidence?.close();
+    await evidence?.close();
     await store.close();
     throw err;
   }
@@ -81,7 +85,15 @@ export async function startControlPlane(cfg: ControlPlaneConfig): Promise<Runnin
       auth: auth.mode,
       schemaCheck: cfg.schemaCheck,
       evidenceIndex: cfg.evidenceIndex,
-      ...(cfg.evidenceIndex ? { brokers: cfg.brokers, evidenceTopic: cfg.evidenceTopic } : {}),
+      ...(cfg.evidenceIndex
+        ? {
+            brokers: cfg.brokers,
+            evidenceTopic: cfg.evidenceTopic,
+            evidenceIndexStore: cfg.evidenceIndexStore,
+            evidenceIndexGroupId: cfg.evidenceIndexGroupId,
+            evidenceRetentionDays: cfg.evidenceRetentionDays,
+          }
+        : {}),
     },
     'control plane listening',
   );
@@ -93,7 +105,7 @@ export async function startControlPlane(cfg: ControlPlaneConfig): Promise<Runnin
       await app.close();
       await indexer?.stop();
       await feed?.stop();
-      evidence?.close();
+      await evidence?.close();
       await store.close();
     },
   };

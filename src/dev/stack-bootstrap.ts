@@ -3,6 +3,7 @@
  * topics, the Glue registry and the orders.created schema, the S3 quarantine bucket
  * (default encryption, public access blocked) and the DynamoDB tables. Idempotent.
  */
+
 import {
   CreateRegistryCommand,
   CreateSchemaCommand,
@@ -17,9 +18,11 @@ import {
   PutPublicAccessBlockCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { archiveLocation } from '../archive/config.js';
 import { dynamoClient, glueClient, s3Client } from '../common/aws.js';
 import { commonConfig } from '../common/config.js';
 import { ensureTopics, withAdmin } from '../common/kafka-admin.js';
+import { createEvidenceTables } from '../control-plane/evidence/dynamodb-index.js';
 import { createTables } from '../control-plane/store/dynamodb.js';
 import { ordersExample } from './examples.js';
 
@@ -120,12 +123,17 @@ async function main(): Promise<void> {
   const bucket = new URL(quarantine).host;
   await ensureQuarantineBucket(s3Client(cfg), bucket);
   console.log(`s3: bucket ${bucket} (SSE AES256, public access blocked)`);
+  const archive = archiveLocation().bucket;
+  await ensureQuarantineBucket(s3Client(cfg), archive);
+  console.log(`s3: evidence archive bucket ${archive}`);
 
   const store = process.env.SF_POLICY_STORE ?? '';
   if (store.startsWith('dynamodb:')) {
     const prefix = store.slice('dynamodb:'.length);
     await createTables(dynamoClient(cfg), prefix);
-    console.log(`dynamodb: control plane tables with prefix ${prefix}`);
+    // The evidence index follows a DynamoDB policy store (SF_EVIDENCE_INDEX=auto).
+    await createEvidenceTables(dynamoClient(cfg), prefix);
+    console.log(`dynamodb: control plane and evidence index tables with prefix ${prefix}`);
   }
 }
 

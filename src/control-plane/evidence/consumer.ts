@@ -1,7 +1,8 @@
 /**
  * Fills the evidence index from `signal_factory.evidence` (SF_EVIDENCE_TOPIC) inside the
- * control plane. Offsets are stored only after a batch is in SQLite (auto-commit sends the stored
- * ones); inserts are idempotent, so a crash between insert and commit replays harmlessly.
+ * control plane. Offsets are stored only after a batch is in the index (auto-commit sends the
+ * stored ones); inserts and counts are idempotent, so a crash between insert and commit replays
+ * harmlessly.
  *
  * Connecting is retried with a bounded exponential backoff, one log line per attempt, so an
  * outage at start costs a few lines a minute, not a flood. Once connected, librdkafka reconnects
@@ -15,7 +16,7 @@ import { type RateLimitedLog, rateLimitedLog, routeClientLogs } from '../../comm
 import { kafkaSecurityConfig } from '../../common/kafka-security.js';
 import type { Logger } from '../../common/logger.js';
 import { EvidenceEvent } from '../../models/index.js';
-import type { EvidenceIndex } from './index-store.js';
+import type { EvidenceIndex, IndexedEvidence } from './index-store.js';
 import { backoffMs, type IndexFacts, type IndexState, type IndexStatus, indexState, readStats } from './status.js';
 
 const checkEvidence = Compile(EvidenceEvent);
@@ -219,11 +220,11 @@ export class EvidenceIndexer {
         continue;
       }
       if (batch.length === 0) continue;
-      const events: EvidenceEvent[] = [];
+      const events: IndexedEvidence[] = [];
       const next = new Map<number, number>();
       for (const m of batch) {
-        const e = parseEvidence(m.value);
-        if (e) events.push(e);
+        const event = parseEvidence(m.value);
+        if (event) events.push({ event, partition: m.partition, offset: m.offset });
         next.set(m.partition, m.offset + 1);
       }
       const rejected = batch.length - events.length;
@@ -231,7 +232,7 @@ export class EvidenceIndexer {
         this.o.logger.warn({ topic: this.o.topic }, 'skipping values that are not evidence events');
       }
       rejectedTotal += rejected;
-      const added = events.length > 0 ? this.o.index.insert(events) : 0;
+      const added = events.length > 0 ? (await this.o.index.insert(events)).counted : 0;
       c.offsetsStore([...next].map(([partition, offset]) => ({ topic: this.o.topic, partition, offset })));
       this.o.onIndexed?.(added, rejected);
     }

@@ -1,13 +1,17 @@
 /**
- * The evidence index: a queryable copy of `signal_factory.evidence` for debugging and status
- * checks (GET /v1/evidence). Embedded SQLite; inserts are idempotent on evidence_id, so
- * redelivered events do no harm. Old rows are pruned beyond maxRows.
+ * The evidence index: FAIL evidence kept for a retention in days, plus per-minute PASS/FAIL counts
+ * per dataset, filled from `signal_factory.evidence` (GET /v1/evidence...). One interface, two
+ * stores (docs/evidence.md says why each):
+ *   - `sqlite:<path>`: embedded, one machine, each replica its own index;
+ *   - `dynamodb:<table-prefix>`: shared by every replica (EKS), expiry by DynamoDB TTL.
+ *
+ * Both are idempotent under redelivery: FAIL evidence is keyed by evidence_id, and a count item
+ * per (dataset, minute, evidence partition) remembers the highest evidence offset it counted, so a
+ * replayed offset is never counted twice (the evidence partition is consumed in order by one
+ * member of the group at a time).
  */
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
 import type { EvidenceEvent } from '../../models/index.js';
-import { decodeCursor, encodeCursor, type Page } from '../store/types.js';
+import type { Page } from '../store/types.js';
 
 export interface EvidenceQuery {
   dataset_urn?: string;
@@ -21,136 +25,133 @@ export interface EvidenceQuery {
   /** `CODE:path` matches exactly; a bare `CODE` also matches every `CODE:<path>`. */
   reason_code?: string;
   raw_topic?: string;
+  /** With raw_topic and offset: the raw record's coordinates. */
+  partition?: number;
+  offset?: number;
   /** producer.producer_id */
   producer?: string;
   limit: number;
   cursor?: string;
 }
 
-export interface EvidenceIndex {
-  insert(events: readonly EvidenceEvent[]): number;
-  query(q: EvidenceQuery): Page<EvidenceEvent>;
-  get(evidenceId: string): EvidenceEvent | undefined;
-  count(): number;
-  close(): void;
+/** One consumed evidence event and where it sits on the evidence topic (for idempotent counts). */
+export interface IndexedEvidence {
+  event: EvidenceEvent;
+  /** Partition and offset of the evidence message (not of the raw record). */
+  partition: number;
+  offset: number;
 }
 
-type Cursor = [string, string];
+export interface MinuteCount {
+  /** Start of the minute, ISO (`2026-01-13T12:00:00.000Z`). */
+  minute: string;
+  pass: number;
+  fail: number;
+}
+
+export interface CountsQuery {
+  dataset_urn: string;
+  since: string;
+  until: string;
+}
+
+export interface InsertResult {
+  /** FAIL events stored (new or rewritten). */
+  stored: number;
+  /** Events newly counted (redelivered ones are not). */
+  counted: number;
+}
+
+export interface EvidenceIndex {
+  readonly kind: 'sqlite' | 'dynamodb';
+  /** Days FAIL evidence and counts are kept. */
+  readonly retentionDays: number;
+  insert(batch: readonly IndexedEvidence[]): Promise<InsertResult>;
+  query(q: EvidenceQuery): Promise<Page<EvidenceEvent>>;
+  get(evidenceId: string): Promise<EvidenceEvent | undefined>;
+  counts(q: CountsQuery): Promise<MinuteCount[]>;
+  close(): Promise<void>;
+}
+
+/** The dataset key of an event that resolved to no dataset (DynamoDB keys cannot be empty). */
+export const NO_DATASET = '(none)';
+export const datasetKey = (urn: string | null): string => urn ?? NO_DATASET;
 
 /** Timestamps are compared as strings: normalise to one ISO form so that order is time order. */
-function isoTs(ts: string): string {
+export function isoTs(ts: string): string {
   const d = new Date(ts);
   return Number.isNaN(d.getTime()) ? ts : d.toISOString();
 }
-const isCursor = (v: unknown): v is Cursor =>
-  Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string';
 
-export class SqliteEvidenceIndex implements EvidenceIndex {
-  private readonly db: Database.Database;
-  private readonly ins: Database.Statement;
-  private inserted = 0;
+/** The start of ts's minute, ISO. */
+export function minuteOf(ts: string): string {
+  const d = new Date(ts);
+  if (Number.isNaN(d.getTime())) return ts;
+  d.setUTCSeconds(0, 0);
+  return d.toISOString();
+}
 
-  constructor(
-    path: string,
-    private readonly maxRows = 1_000_000,
-  ) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('busy_timeout = 5000');
-    this.db.exec(`
-      CREATE TABLE IF NOT EXISTS evidence (
-        evidence_id TEXT PRIMARY KEY, ts TEXT NOT NULL, dataset_urn TEXT, result TEXT NOT NULL, doc TEXT NOT NULL);
-      CREATE INDEX IF NOT EXISTS evidence_ts ON evidence (ts, evidence_id);
-      CREATE INDEX IF NOT EXISTS evidence_ds_ts ON evidence (dataset_urn, ts, evidence_id);`);
-    this.ins = this.db.prepare(
-      'INSERT OR IGNORE INTO evidence (evidence_id, ts, dataset_urn, result, doc) VALUES (?, ?, ?, ?, ?)',
-    );
-  }
+/** The raw record's coordinates as one key (Kafka topic names never contain '/'). */
+export const sourceKey = (topic: string, partition: number, offset: number): string =>
+  `${topic}/${partition}/${offset}`;
 
-  insert(events: readonly EvidenceEvent[]): number {
-    const n = this.db.transaction(() => {
-      let added = 0;
-      for (const e of events) {
-        added += this.ins.run(
-          e.evidence_id,
-          isoTs(e.timestamp),
-          e.dataset_urn,
-          e.validation.result,
-          JSON.stringify(e),
-        ).changes;
-      }
-      return added;
-    })();
-    this.inserted += n;
-    if (this.inserted >= 10_000) this.prune();
-    return n;
-  }
+/** Timestamp before which evidence is out of retention. */
+export const retentionCutoff = (days: number, now = Date.now()): string =>
+  new Date(now - days * 86_400_000).toISOString();
 
-  private prune(): void {
-    this.inserted = 0;
-    const excess = this.count() - this.maxRows;
-    if (excess > 0) {
-      this.db
-        .prepare('DELETE FROM evidence WHERE rowid IN (SELECT rowid FROM evidence ORDER BY ts, evidence_id LIMIT ?)')
-        .run(excess);
+/** One count item's share of a batch: its entries in evidence-offset order. */
+export interface CountGroup {
+  dataset: string;
+  minute: string;
+  partition: number;
+  entries: { offset: number; fail: boolean }[];
+}
+
+/** Groups a batch by (dataset, minute, evidence partition); offsets ascend within each group. */
+export function countGroups(batch: readonly IndexedEvidence[]): CountGroup[] {
+  const groups = new Map<string, CountGroup>();
+  for (const b of batch) {
+    const dataset = datasetKey(b.event.dataset_urn);
+    const minute = minuteOf(b.event.timestamp);
+    const k = JSON.stringify([dataset, minute, b.partition]);
+    let g = groups.get(k);
+    if (!g) {
+      g = { dataset, minute, partition: b.partition, entries: [] };
+      groups.set(k, g);
     }
+    g.entries.push({ offset: b.offset, fail: b.event.validation.result === 'FAIL' });
   }
+  for (const g of groups.values()) g.entries.sort((a, b) => a.offset - b.offset);
+  return [...groups.values()];
+}
 
-  /** Newest first, by (timestamp, evidence_id). */
-  query(q: EvidenceQuery): Page<EvidenceEvent> {
-    const where: string[] = [];
-    const args: (string | number)[] = [];
-    if (q.dataset_urn !== undefined) where.push('dataset_urn = ?') && args.push(q.dataset_urn);
-    if (q.result !== undefined) where.push('result = ?') && args.push(q.result);
-    if (q.since !== undefined) where.push('ts >= ?') && args.push(isoTs(q.since));
-    if (q.until !== undefined) where.push('ts < ?') && args.push(isoTs(q.until));
-    // The rarer filters read the stored document (JSON1): this index is for debugging, not analytics.
-    if (q.raw_topic !== undefined) where.push("json_extract(doc, '$.source.raw_topic') = ?") && args.push(q.raw_topic);
-    if (q.producer !== undefined)
-      where.push("json_extract(doc, '$.producer.producer_id') = ?") && args.push(q.producer);
-    if (q.gate !== undefined) {
-      where.push("EXISTS (SELECT 1 FROM json_each(doc, '$.validation.failed_gates') WHERE value = ?)");
-      args.push(q.gate);
-    }
-    if (q.reason_code !== undefined) {
-      // substr, not LIKE: LIKE ignores case and treats _ (common in codes) as a wildcard.
-      const exact = q.reason_code.includes(':');
-      const prefix = `${q.reason_code}:`;
-      where.push(
-        `EXISTS (SELECT 1 FROM json_each(doc, '$.validation.reason_codes') WHERE value = ?${exact ? '' : ' OR substr(value, 1, ?) = ?'})`,
-      );
-      args.push(q.reason_code, ...(exact ? [] : [prefix.length, prefix]));
-    }
-    if (q.cursor !== undefined) {
-      const [ts, id] = decodeCursor(q.cursor, isCursor);
-      where.push('(ts < ? OR (ts = ? AND evidence_id < ?))');
-      args.push(ts, ts, id);
-    }
-    const sql = `SELECT ts, evidence_id, doc FROM evidence ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-      ORDER BY ts DESC, evidence_id DESC LIMIT ?`;
-    const rows = this.db.prepare(sql).all(...args, q.limit + 1) as { ts: string; evidence_id: string; doc: string }[];
-    const more = rows.length > q.limit;
-    const page = more ? rows.slice(0, q.limit) : rows;
-    const last = page[page.length - 1];
-    return {
-      items: page.map((r) => JSON.parse(r.doc) as EvidenceEvent),
-      next_cursor: more ? encodeCursor([last.ts, last.evidence_id]) : null,
-    };
+/** What a group adds to an item that already counted every offset <= hi (null: nothing yet). */
+export function countAbove(g: CountGroup, hi: number | null): { pass: number; fail: number; hi: number } | null {
+  let pass = 0;
+  let fail = 0;
+  for (const e of g.entries) {
+    if (hi !== null && e.offset <= hi) continue;
+    if (e.fail) fail++;
+    else pass++;
   }
+  if (pass + fail === 0) return null;
+  return { pass, fail, hi: g.entries[g.entries.length - 1].offset };
+}
 
-  get(evidenceId: string): EvidenceEvent | undefined {
-    const row = this.db.prepare('SELECT doc FROM evidence WHERE evidence_id = ?').get(evidenceId) as
-      | { doc: string }
-      | undefined;
-    return row ? (JSON.parse(row.doc) as EvidenceEvent) : undefined;
+/** Whether an event matches the query's filters (time and cursor excepted): one definition for every store. */
+export function matches(e: EvidenceEvent, q: EvidenceQuery): boolean {
+  if (q.dataset_urn !== undefined && e.dataset_urn !== q.dataset_urn) return false;
+  if (q.result !== undefined && e.validation.result !== q.result) return false;
+  if (q.raw_topic !== undefined && e.source.raw_topic !== q.raw_topic) return false;
+  if (q.partition !== undefined && e.source.partition !== q.partition) return false;
+  if (q.offset !== undefined && e.source.offset !== q.offset) return false;
+  if (q.producer !== undefined && e.producer.producer_id !== q.producer) return false;
+  if (q.gate !== undefined && !e.validation.failed_gates.includes(q.gate)) return false;
+  if (q.reason_code !== undefined) {
+    const code = q.reason_code;
+    const prefix = `${code}:`;
+    const exact = code.includes(':');
+    if (!e.validation.reason_codes.some((r) => r === code || (!exact && r.startsWith(prefix)))) return false;
   }
-
-  count(): number {
-    return (this.db.prepare('SELECT count(*) AS n FROM evidence').get() as { n: number }).n;
-  }
-
-  close(): void {
-    if (this.db.open) this.db.close();
-  }
+  return true;
 }

@@ -1,7 +1,9 @@
 /**
- * The evidence index (GET /v1/evidence, /v1/evidence/{evidence_id}). Every answer says how current
- * the index is: headers `x-evidence-index-state` and `x-evidence-index-lag`, and the list's `index`
- * field. An index that never reached its brokers has nothing current to serve: 503.
+ * The evidence index (GET /v1/evidence, /v1/evidence/{evidence_id}, /v1/evidence/counts). It keeps
+ * FAIL evidence for SF_EVIDENCE_RETENTION_DAYS and per-minute PASS/FAIL counts (PASS evidence is in
+ * the archive, docs/evidence.md). Every answer says how current the index is: headers
+ * `x-evidence-index-state` and `x-evidence-index-lag`, and the list's `index` field. An index that
+ * never reached its brokers has nothing current to serve: 503.
  */
 import type { FastifyReply } from 'fastify';
 import Type from 'typebox';
@@ -46,11 +48,36 @@ const EvidenceQuery = Type.Object(
       }),
     ),
     raw_topic: Type.Optional(TopicName),
+    partition: Type.Optional(
+      Type.Integer({ minimum: 0, description: 'raw record partition (with raw_topic and offset: its coordinates)' }),
+    ),
+    offset: Type.Optional(
+      Type.Integer({ minimum: 0, description: 'raw record offset (with raw_topic and partition: its coordinates)' }),
+    ),
     producer: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'producer.producer_id' })),
     ...PageQuery,
   },
   { additionalProperties: false },
 );
+
+const CountsQuery = Type.Object(
+  {
+    dataset_urn: DatasetUrn,
+    since: Type.Optional(Type.String({ format: 'date-time', description: 'minute >= since; default: an hour ago' })),
+    until: Type.Optional(Type.String({ format: 'date-time', description: 'minute < until; default: now' })),
+  },
+  { additionalProperties: false },
+);
+
+/** Reads of a remote index (DynamoDB) can fail: a 503 with a stable code, not a bare 500. */
+async function read<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof ApiError || (err as { code?: string }).code === 'INVALID_CURSOR') throw err;
+    throw new ApiError('EVIDENCE_INDEX_READ_FAILED', `the evidence index could not be read: ${(err as Error).message}`);
+  }
+}
 
 /** 503 unless the index has been connected at least once (or is not tracked, as in tests). */
 function usable(evidence: EvidenceIndex | undefined, status: IndexStatus): EvidenceIndex {
@@ -77,7 +104,8 @@ export function evidenceRoutes(app: App, evidence: EvidenceIndex | undefined, st
     {
       schema: {
         tags: ['evidence'],
-        summary: 'Indexed evidence events, newest first (from signal_factory.evidence); unknown parameters are 400',
+        summary:
+          'Indexed FAIL evidence, newest first (from signal_factory.evidence); raw_topic + partition + offset look up one raw record; unknown parameters are 400',
         security: BEARER,
         querystring: EvidenceQuery,
         response: {
@@ -97,9 +125,72 @@ export function evidenceRoutes(app: App, evidence: EvidenceIndex | undefined, st
     },
     async (req, reply) => {
       const s = status();
-      const page = usable(evidence, s).query({ ...req.query, limit: req.query.limit ?? 100 });
+      const q = req.query;
+      const coords = [q.partition, q.offset].filter((v) => v !== undefined).length;
+      if (coords > 0 && (coords < 2 || q.raw_topic === undefined)) {
+        throw new ApiError('VALIDATION_FAILED', 'a lookup by coordinates needs raw_topic, partition and offset', [
+          { path: '/querystring', message: 'raw_topic, partition and offset go together' },
+        ]);
+      }
+      const index = usable(evidence, s);
+      const page = await read(() => index.query({ ...q, limit: q.limit ?? 100 }));
       return withIndexHeaders(reply, s).send({
         ...page,
+        index: { state: s.state, lag: s.lag, last_error: s.last_error },
+      });
+    },
+  );
+
+  app.get(
+    '/v1/evidence/counts',
+    {
+      schema: {
+        tags: ['evidence'],
+        summary:
+          "A dataset's PASS and FAIL evidence per minute (every replica's index agrees: each event counted once)",
+        security: BEARER,
+        querystring: CountsQuery,
+        response: {
+          200: {
+            ...Type.Object({
+              dataset_urn: Type.String(),
+              since: Type.String(),
+              until: Type.String(),
+              items: Type.Array(
+                Type.Object({
+                  minute: Type.String({ description: 'start of the minute (ISO)' }),
+                  pass: Type.Integer({ minimum: 0 }),
+                  fail: Type.Integer({ minimum: 0 }),
+                }),
+                { description: 'minutes with evidence, oldest first' },
+              ),
+              index: IndexSummary,
+            }),
+            headers: IndexHeaders,
+          },
+          ...errorResponses(400, 401, 503),
+        },
+      },
+    },
+    async (req, reply) => {
+      const s = status();
+      const index = usable(evidence, s);
+      // The date-time format admits what Date cannot represent (a leap second :60): refuse it clearly.
+      for (const [name, v] of Object.entries({ since: req.query.since, until: req.query.until })) {
+        if (v !== undefined && Number.isNaN(Date.parse(v))) {
+          throw new ApiError('VALIDATION_FAILED', `${name} is not a representable time`, [
+            { path: `/querystring/${name}`, message: 'not a representable time' },
+          ]);
+        }
+      }
+      const until = req.query.until ?? new Date().toISOString();
+      const since = req.query.since ?? new Date(Date.parse(until) - 3_600_000).toISOString();
+      const items = await read(() => index.counts({ dataset_urn: req.query.dataset_urn, since, until }));
+      return withIndexHeaders(reply, s).send({
+        dataset_urn: req.query.dataset_urn,
+        since,
+        until,
+        items,
         index: { state: s.state, lag: s.lag, last_error: s.last_error },
       });
     },
@@ -110,7 +201,7 @@ export function evidenceRoutes(app: App, evidence: EvidenceIndex | undefined, st
     {
       schema: {
         tags: ['evidence'],
-        summary: 'One indexed evidence event',
+        summary: 'One indexed (FAIL) evidence event',
         security: BEARER,
         params: Type.Object({ evidence_id: Type.String({ minLength: 1, maxLength: 512 }) }),
         response: { 200: { ...EvidenceEvent, headers: IndexHeaders }, ...errorResponses(400, 401, 404, 503) },
@@ -118,7 +209,8 @@ export function evidenceRoutes(app: App, evidence: EvidenceIndex | undefined, st
     },
     async (req, reply) => {
       const s = status();
-      const e = usable(evidence, s).get(req.params.evidence_id);
+      const index = usable(evidence, s);
+      const e = await read(() => index.get(req.params.evidence_id));
       if (!e) {
         const behind = s.state === 'live' ? '' : ` (the index is ${s.state}, lag ${s.lag ?? 'unknown'}: it may arrive)`;
         throw new ApiError('EVIDENCE_NOT_FOUND', `no evidence ${req.params.evidence_id} in the index${behind}`, {

@@ -39,7 +39,8 @@ function event(id: string, topic: string): EvidenceEvent {
     source: { raw_topic: topic, partition: 0, offset: 0, key: null, event_time: new Date().toISOString() },
     schema: { schema_id: null },
     contract: { contract_id: null },
-    validation: { result: 'PASS', failed_gates: [], reason_codes: [] },
+    // FAIL: the index keeps FAIL evidence (PASS is counted per minute).
+    validation: { result: 'FAIL', failed_gates: ['CONTRACT'], reason_codes: ['MISSING_FIELD:order_id'] },
     otel: { trace_id: null, span_id: null },
     fingerprints: { payload_hash: null, schema_fingerprint: null },
   };

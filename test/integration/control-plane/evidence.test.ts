@@ -4,13 +4,21 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { test } from 'node:test';
+import { type TestContext, test } from 'node:test';
+import { DescribeTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import kafka from '@confluentinc/kafka-javascript';
+import { dynamoClient } from '../../../src/common/aws.js';
 import { createLogger } from '../../../src/common/logger.js';
 import { EvidenceIndexer } from '../../../src/control-plane/evidence/consumer.js';
-import { SqliteEvidenceIndex } from '../../../src/control-plane/evidence/index-store.js';
+import {
+  createEvidenceTables,
+  DynamoEvidenceIndex,
+  evidenceTableNames,
+} from '../../../src/control-plane/evidence/dynamodb-index.js';
+import type { EvidenceIndex, IndexedEvidence } from '../../../src/control-plane/evidence/index-store.js';
+import { SqliteEvidenceIndex } from '../../../src/control-plane/evidence/sqlite-index.js';
 import type { EvidenceEvent } from '../../../src/models/index.js';
-import { requireEnv, startApp } from './helpers.js';
+import { awsFromEnv, requireEnv, startApp } from './helpers.js';
 
 function evidence(i: number, urn: string, result: 'PASS' | 'FAIL'): EvidenceEvent {
   const gate = i % 2 === 0 ? 'CONTRACT' : 'SCHEMA';
@@ -39,113 +47,186 @@ function evidence(i: number, urn: string, result: 'PASS' | 'FAIL'): EvidenceEven
   };
 }
 
-test('evidence produced to Kafka is queryable through GET /v1/evidence', async (t) => {
+/** Old fixed timestamps (2026-01-13): a retention long enough to keep them. */
+const RETENTION_DAYS = 3650;
+
+async function topicWith(t: TestContext, partitions: number) {
   const brokers = requireEnv('SF_KAFKA_BROKERS');
   const topic = `sf-cp-test-evidence-${randomUUID().slice(0, 8)}`;
   const k = new kafka.KafkaJS.Kafka({});
   const admin = k.admin({ 'bootstrap.servers': brokers });
   await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: 2, replicationFactor: 1 }] });
+  await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }] });
   t.after(async () => {
     await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
     await admin.disconnect();
   });
-
-  const index = new SqliteEvidenceIndex(':memory:');
-  t.after(() => index.close());
-  const indexer = new EvidenceIndexer({
-    brokers,
-    topic,
-    groupId: `sf-cp-test-${randomUUID()}`,
-    index,
-    logger: createLogger('evidence-test', 'warn'),
-  }).start();
-  t.after(() => indexer.stop());
-
   const producer = k.producer({ 'bootstrap.servers': brokers, log_level: 3 });
   await producer.connect();
   t.after(() => producer.disconnect());
-  const orders = 'urn:dp:orders:created';
+  return { brokers, topic, producer };
+}
+
+function indexer(t: TestContext, brokers: string, topic: string, index: EvidenceIndex, groupId: string) {
+  const i = new EvidenceIndexer({
+    brokers,
+    topic,
+    groupId,
+    index,
+    logger: createLogger('evidence-test', 'warn'),
+  }).start();
+  t.after(() => i.stop());
+  return i;
+}
+
+const until = async (what: string, ok: () => Promise<boolean>, ms = 60_000) => {
+  const deadline = Date.now() + ms;
+  while (!(await ok())) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+};
+
+const ORDERS = 'urn:dp:orders:created';
+const PAYMENTS = 'urn:dp:payments:settled';
+const MINUTE = '2026-01-13T12:00:00.000Z';
+
+/**
+ * Produces 10 events (FAIL when i % 3 == 0), indexes them, and checks every filter, the lookups
+ * and the per-minute counts through the API; then a second group re-reads the whole topic into
+ * the same index (a redelivery of every offset) and the counts do not move.
+ */
+async function exercise(t: TestContext, index: EvidenceIndex, opts: { replicas: number }) {
+  const { brokers, topic, producer } = await topicWith(t, 2);
+  const group = `sf-cp-test-${randomUUID()}`;
+  const replicas = Array.from({ length: opts.replicas }, () => indexer(t, brokers, topic, index, group));
   const events = Array.from({ length: 10 }, (_, i) =>
-    evidence(i, i < 6 ? orders : 'urn:dp:payments:settled', i % 3 === 0 ? 'FAIL' : 'PASS'),
+    evidence(i, i < 6 ? ORDERS : PAYMENTS, i % 3 === 0 ? 'FAIL' : 'PASS'),
   );
   await producer.send({
     topic,
     messages: [
       ...events.map((e) => ({ key: e.evidence_id, value: JSON.stringify(e) })),
       { key: 'junk', value: 'not evidence' },
-      { key: events[0].evidence_id, value: JSON.stringify(events[0]) }, // a redelivery: indexed once
     ],
   });
-
-  const cp = await startApp(t, { evidence: index, evidenceStatus: () => indexer.status() });
+  const cp = await startApp(t, { evidence: index, evidenceStatus: () => replicas[0].status() });
   const token = await cp.token({ sub: 'reader' });
-  const deadline = Date.now() + 60_000;
-  while (index.count() < events.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
-  assert.equal(index.count(), events.length);
+  const counts = async (urn: string) => {
+    const r = await cp.call(
+      'GET',
+      `/v1/evidence/counts?dataset_urn=${encodeURIComponent(urn)}&since=${MINUTE}&until=2026-01-13T13:00:00Z`,
+      token,
+    );
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    return r.body.items;
+  };
+  await until('every event counted', async () => {
+    const c = [...(await counts(ORDERS)), ...(await counts(PAYMENTS))];
+    return c.reduce((n: number, m: { pass: number; fail: number }) => n + m.pass + m.fail, 0) >= events.length;
+  });
+  const expected = {
+    [ORDERS]: [{ minute: MINUTE, pass: 4, fail: 2 }],
+    [PAYMENTS]: [{ minute: MINUTE, pass: 2, fail: 2 }],
+  };
+  assert.deepEqual(await counts(ORDERS), expected[ORDERS]);
+  assert.deepEqual(await counts(PAYMENTS), expected[PAYMENTS]);
 
-  const all = await cp.call('GET', '/v1/evidence?limit=100', token);
-  assert.equal(all.status, 200);
-  assert.deepEqual(
-    all.body.items.map((e: EvidenceEvent) => e.evidence_id),
-    events.map((e) => e.evidence_id).reverse(),
-    'newest first',
-  );
-  const fails = await cp.call('GET', `/v1/evidence?dataset_urn=${encodeURIComponent(orders)}&result=FAIL`, token);
-  assert.deepEqual(
-    fails.body.items.map((e: EvidenceEvent) => e.evidence_id),
-    ['evd-test-3', 'evd-test-0'],
-  );
-  const since = await cp.call('GET', `/v1/evidence?since=${encodeURIComponent('2026-01-13T12:00:08Z')}`, token);
-  assert.equal(since.body.items.length, 2);
-  const p1 = await cp.call('GET', '/v1/evidence?limit=4', token);
-  const p2 = await cp.call('GET', `/v1/evidence?limit=4&cursor=${p1.body.next_cursor}`, token);
-  assert.deepEqual(
-    p2.body.items.map((e: EvidenceEvent) => e.evidence_id),
-    ['evd-test-5', 'evd-test-4', 'evd-test-3', 'evd-test-2'],
-  );
-  const bad = await cp.call('GET', '/v1/evidence?result=MAYBE', token);
-  assert.equal(bad.status, 400);
-  assert.deepEqual(bad.body.error.details[0].allowed, ['PASS', 'FAIL'], 'an enum error lists the allowed values');
-  assert.match(bad.body.error.details[0].message, /PASS, FAIL/);
-
-  // Every documented filter narrows the result (raw_topic and reason_code were ignored before).
   const ids = async (q: string) => {
     const r = await cp.call('GET', `/v1/evidence?${q}`, token);
     assert.equal(r.status, 200, `${q}: ${JSON.stringify(r.body)}`);
     return r.body.items.map((e: EvidenceEvent) => e.evidence_id);
   };
+  assert.deepEqual(await ids('limit=100'), ['evd-test-9', 'evd-test-6', 'evd-test-3', 'evd-test-0'], 'FAIL only');
+  assert.deepEqual(await ids(`dataset_urn=${encodeURIComponent(ORDERS)}&result=FAIL`), ['evd-test-3', 'evd-test-0']);
+  assert.deepEqual(await ids('result=PASS'), [], 'PASS evidence is counted and archived, not indexed');
+  assert.deepEqual(await ids(`since=${encodeURIComponent('2026-01-13T12:00:08Z')}`), ['evd-test-9']);
+  const p1 = await cp.call('GET', '/v1/evidence?limit=2', token);
+  assert.deepEqual(
+    p1.body.items.map((e: EvidenceEvent) => e.evidence_id),
+    ['evd-test-9', 'evd-test-6'],
+  );
+  assert.deepEqual(await ids(`limit=2&cursor=${p1.body.next_cursor}`), ['evd-test-3', 'evd-test-0']);
+  assert.deepEqual(await ids(`dataset_urn=${encodeURIComponent(ORDERS)}&limit=1&cursor=${p1.body.next_cursor}`), [
+    'evd-test-3',
+  ]);
   assert.deepEqual(await ids('raw_topic=raw.payments.events'), ['evd-test-9']);
   assert.deepEqual(await ids('reason_code=FORMAT_MISMATCH:created_at'), ['evd-test-3']);
   assert.deepEqual(await ids('reason_code=FORMAT_MISMATCH'), ['evd-test-3'], 'a bare code matches CODE:<path>');
   assert.deepEqual(await ids('reason_code=MISSING_FIELD'), ['evd-test-9', 'evd-test-6', 'evd-test-0']);
   assert.deepEqual(await ids('reason_code=missing_field'), [], 'codes match case-sensitively');
   assert.deepEqual(await ids('gate=SCHEMA'), ['evd-test-9', 'evd-test-3']);
-  assert.deepEqual(await ids('producer=legacy-svc'), ['evd-test-2', 'evd-test-1', 'evd-test-0']);
+  assert.deepEqual(await ids('producer=legacy-svc'), ['evd-test-0']);
   assert.deepEqual(
     await ids(
       `since=${encodeURIComponent('2026-01-13T12:00:02Z')}&until=${encodeURIComponent('2026-01-13T12:00:04Z')}`,
     ),
-    ['evd-test-3', 'evd-test-2'],
+    ['evd-test-3'],
   );
+  // Lookup by the raw record's coordinates.
+  assert.deepEqual(await ids('raw_topic=raw.orders.events&partition=0&offset=6'), ['evd-test-6']);
+  assert.deepEqual(await ids('raw_topic=raw.orders.events&partition=0&offset=5'), [], 'a PASS record');
+  const half = await cp.call('GET', '/v1/evidence?partition=0&offset=6', token);
+  assert.equal(half.status, 400);
+  assert.equal(half.body.error.code, 'VALIDATION_FAILED');
   const unknown = await cp.call('GET', '/v1/evidence?raw_topc=raw.orders.events', token);
-  assert.equal(unknown.status, 400);
   assert.equal(unknown.body.error.code, 'UNKNOWN_QUERY_PARAMETER');
-  assert.match(unknown.body.error.message, /raw_topc/);
+  const noUrn = await cp.call('GET', '/v1/evidence/counts', token);
+  assert.equal(noUrn.status, 400);
 
-  // One event by id; the index's state is on every answer.
-  const one = await cp.call('GET', '/v1/evidence/evd-test-4', token);
+  const one = await cp.call('GET', '/v1/evidence/evd-test-6', token);
   assert.equal(one.status, 200);
-  assert.equal(one.body.evidence_id, 'evd-test-4');
-  const missing = await cp.call('GET', '/v1/evidence/evd-nope', token);
-  assert.equal(missing.status, 404);
-  assert.equal(missing.body.error.code, 'EVIDENCE_NOT_FOUND');
-  const deadlineLive = Date.now() + 30_000;
-  while (indexer.status().state !== 'live' && Date.now() < deadlineLive) await new Promise((r) => setTimeout(r, 250));
+  assert.equal(one.body.evidence_id, 'evd-test-6');
+  const pass = await cp.call('GET', '/v1/evidence/evd-test-4', token);
+  assert.equal(pass.status, 404);
+  assert.equal(pass.body.error.code, 'EVIDENCE_NOT_FOUND');
+
+  // A redelivery of every offset (a new group from the start, as after a crash before a commit).
+  const again = indexer(t, brokers, topic, index, `sf-cp-test-${randomUUID()}`);
+  await until('the second group caught up', async () => again.status().state === 'live');
+  await new Promise((r) => setTimeout(r, 1000));
+  assert.deepEqual(await counts(ORDERS), expected[ORDERS], 'redelivered evidence is not counted again');
+  assert.deepEqual(await counts(PAYMENTS), expected[PAYMENTS]);
+  assert.deepEqual(await ids('limit=100'), ['evd-test-9', 'evd-test-6', 'evd-test-3', 'evd-test-0']);
+  return { cp, token };
+}
+
+test('SQLite index: FAIL evidence by id, coordinates and every filter; per-minute counts once', async (t) => {
+  const index = new SqliteEvidenceIndex(':memory:', { retentionDays: RETENTION_DAYS });
+  t.after(() => index.close());
+  const { cp, token } = await exercise(t, index, { replicas: 1 });
   const live = await cp.call('GET', '/v1/evidence?limit=1', token);
-  assert.equal(live.headers.get('x-evidence-index-state'), 'live');
-  assert.equal(live.headers.get('x-evidence-index-lag'), '0');
-  assert.deepEqual(live.body.index, { state: 'live', lag: 0, last_error: null });
+  assert.match(live.headers.get('x-evidence-index-state') ?? '', /live|catching-up/);
+});
+
+test('DynamoDB index (moto): two replicas in one group share it; counts once; TTL set', async (t) => {
+  const client = dynamoClient(awsFromEnv());
+  const prefix = `sf-test-ev-${randomUUID().slice(0, 8)}`;
+  await createEvidenceTables(client, prefix);
+  await createEvidenceTables(client, prefix); // idempotent bootstrap
+  const index = new DynamoEvidenceIndex(client, prefix, RETENTION_DAYS);
+  await exercise(t, index, { replicas: 2 });
+  const ttl = await client.send(new DescribeTimeToLiveCommand({ TableName: evidenceTableNames(prefix).evidence }));
+  assert.equal(ttl.TimeToLiveDescription?.AttributeName, 'expires_at');
+  assert.equal(ttl.TimeToLiveDescription?.TimeToLiveStatus, 'ENABLED');
+  // Past its TTL an item is no longer served (DynamoDB deletes it within about two days; moto never).
+  const shortLived = new DynamoEvidenceIndex(client, prefix, 1);
+  const nearlyOld = { ...evidence(0, ORDERS, 'FAIL'), evidence_id: 'evd-ttl' };
+  nearlyOld.timestamp = new Date(Date.now() - 86_400_000 + 2000).toISOString();
+  const tooOld = {
+    ...nearlyOld,
+    evidence_id: 'evd-too-old',
+    timestamp: new Date(Date.now() - 86_401_000).toISOString(),
+  };
+  const r = await shortLived.insert([
+    { event: nearlyOld, partition: 0, offset: 0 },
+    { event: tooOld, partition: 0, offset: 1 },
+  ]);
+  assert.equal(r.stored, 1, 'an event already past the retention is not stored');
+  assert.equal((await shortLived.get('evd-ttl'))?.evidence_id, 'evd-ttl');
+  await new Promise((res) => setTimeout(res, 2500));
+  assert.equal(await shortLived.get('evd-ttl'), undefined, 'expired');
+  await index.close();
 });
 
 test('a failing index write is retried: the consumer reconnects and the batch comes again', async (t) => {
@@ -159,12 +240,12 @@ test('a failing index write is retried: the consumer reconnects and the batch co
     await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
     await admin.disconnect();
   });
-  const real = new SqliteEvidenceIndex(':memory:');
+  const real = new SqliteEvidenceIndex(':memory:', { retentionDays: RETENTION_DAYS });
   t.after(() => real.close());
   let failures = 1;
   // Targeted fault: the first write fails as a full disk would.
   const index = Object.assign(Object.create(real) as SqliteEvidenceIndex, {
-    insert(events: readonly EvidenceEvent[]) {
+    insert(events: readonly IndexedEvidence[]) {
       if (failures-- > 0) throw new Error('SQLITE_FULL: database or disk is full');
       return real.insert(events);
     },
@@ -181,7 +262,7 @@ test('a failing index write is retried: the consumer reconnects and the batch co
   const producer = k.producer({ 'bootstrap.servers': brokers, log_level: 3 });
   await producer.connect();
   t.after(() => producer.disconnect());
-  await producer.send({ topic, messages: [{ value: JSON.stringify(evidence(1, 'urn:dp:orders:created', 'PASS')) }] });
+  await producer.send({ topic, messages: [{ value: JSON.stringify(evidence(3, 'urn:dp:orders:created', 'FAIL')) }] });
   const deadline = Date.now() + 60_000;
   while (real.count() < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
   assert.equal(real.count(), 1, 'the event was indexed after the failure');

@@ -26,6 +26,7 @@ const ENDPOINTS = [
   'get /v1/snapshot',
   'get /v1/audit',
   'get /v1/evidence',
+  'get /v1/evidence/counts',
   'get /v1/evidence/{evidence_id}',
   'get /v1/fleet',
   'get /v1/contracts',

@@ -3,7 +3,16 @@ import { test } from 'node:test';
 import { ConfigError } from '../../../src/common/config.js';
 import { controlPlaneConfig } from '../../../src/control-plane/config.js';
 
-const VARS = ['SF_SCHEMA_CHECK', 'SF_GLUE_REGISTRY', 'SF_AWS_ENDPOINT', 'SF_EVIDENCE_INDEX', 'SF_KAFKA_BROKERS'];
+const VARS = [
+  'SF_SCHEMA_CHECK',
+  'SF_GLUE_REGISTRY',
+  'SF_AWS_ENDPOINT',
+  'SF_EVIDENCE_INDEX',
+  'SF_KAFKA_BROKERS',
+  'SF_POLICY_STORE',
+  'SF_EVIDENCE_INDEX_GROUP_ID',
+  'SF_EVIDENCE_RETENTION_DAYS',
+];
 
 function withEnv<T>(env: Record<string, string>, fn: () => T): T {
   const saved = Object.fromEntries(VARS.map((v) => [v, process.env[v]]));
@@ -38,5 +47,22 @@ test('auto turns on with explicit configuration; explicit values win', () => {
     false,
   );
   assert.throws(() => withEnv({ SF_SCHEMA_CHECK: 'maybe' }, controlPlaneConfig), ConfigError);
-  assert.throws(() => withEnv({ SF_EVIDENCE_INDEX: 'yes' }, controlPlaneConfig), /auto, on or off/);
+  assert.throws(() => withEnv({ SF_EVIDENCE_INDEX: 'yes' }, controlPlaneConfig), /auto, on, off, sqlite:<path>/);
+});
+
+test('the evidence index store follows SF_POLICY_STORE unless named; a shared store shares one group', () => {
+  const embedded = withEnv({ SF_KAFKA_BROKERS: 'k:9092' }, controlPlaneConfig);
+  assert.equal(embedded.evidenceIndexStore, 'sqlite:.data/evidence-index.db');
+  assert.match(embedded.evidenceIndexGroupId, /^signal-factory-control-plane-/, 'one group per host');
+  assert.equal(embedded.evidenceRetentionDays, 14);
+  assert.equal(embedded.evidenceIndexMaxRows, undefined, 'days, not rows');
+  const shared = withEnv({ SF_KAFKA_BROKERS: 'k:9092', SF_POLICY_STORE: 'dynamodb:sf' }, controlPlaneConfig);
+  assert.equal(shared.evidenceIndexStore, 'dynamodb:sf');
+  assert.equal(shared.evidenceIndexGroupId, 'signal-factory-control-plane-evidence-index', 'one group for all');
+  const named = withEnv({ SF_EVIDENCE_INDEX: 'dynamodb:ev', SF_EVIDENCE_RETENTION_DAYS: '30' }, controlPlaneConfig);
+  assert.equal(named.evidenceIndex, true);
+  assert.equal(named.evidenceIndexStore, 'dynamodb:ev');
+  assert.equal(named.evidenceRetentionDays, 30);
+  assert.throws(() => withEnv({ SF_EVIDENCE_INDEX: 'dynamodb:' }, controlPlaneConfig), ConfigError);
+  assert.throws(() => withEnv({ SF_EVIDENCE_RETENTION_DAYS: '0' }, controlPlaneConfig), /SF_EVIDENCE_RETENTION_DAYS/);
 });
