@@ -24,6 +24,7 @@ import { datasetRoutes } from './routes/datasets.js';
 import { evidenceRoutes } from './routes/evidence.js';
 import { feedRoutes } from './routes/feeds.js';
 import { opsRoutes } from './routes/ops.js';
+import { policyVersionRoutes } from './routes/policy-versions.js';
 import { systemRoutes } from './routes/system.js';
 import type { SchemaRegistry } from './schema-registry.js';
 import { SnapshotFeed } from './snapshot.js';
@@ -289,6 +290,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   const feed = new SnapshotFeed(deps.store);
   datasetRoutes(app, deps.store, deps.schemas);
+  policyVersionRoutes(app, deps.store);
   contractRoutes(app, deps.store);
   opsRoutes(app, deps.store);
   feedRoutes(app, deps.store, feed);

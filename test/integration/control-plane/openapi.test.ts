@@ -14,6 +14,9 @@ import { type Json, startApp } from './helpers.js';
 const ENDPOINTS = [
   'put /v1/datasets/{dataset_urn}/policy',
   'get /v1/datasets/{dataset_urn}/policy',
+  'get /v1/datasets/{dataset_urn}/policy/versions',
+  'get /v1/datasets/{dataset_urn}/policy/versions/{version}',
+  'get /v1/datasets/{dataset_urn}/policy/versions/{version}/diff/{other}',
   'get /v1/datasets',
   'put /v1/datasets/{dataset_urn}/resolution',
   'get /v1/datasets/{dataset_urn}/resolution',
