@@ -25,6 +25,7 @@ import { evidenceRoutes } from './routes/evidence.js';
 import { feedRoutes } from './routes/feeds.js';
 import { opsRoutes } from './routes/ops.js';
 import { policyVersionRoutes } from './routes/policy-versions.js';
+import { replayRoutes } from './routes/replays.js';
 import { systemRoutes } from './routes/system.js';
 import type { SchemaRegistry } from './schema-registry.js';
 import { SnapshotFeed } from './snapshot.js';
@@ -291,6 +292,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const feed = new SnapshotFeed(deps.store);
   datasetRoutes(app, deps.store, deps.schemas);
   policyVersionRoutes(app, deps.store);
+  replayRoutes(app, deps.store);
   contractRoutes(app, deps.store);
   opsRoutes(app, deps.store);
   feedRoutes(app, deps.store, feed);

@@ -17,6 +17,7 @@ const ENDPOINTS = [
   'get /v1/datasets/{dataset_urn}/policy/versions',
   'get /v1/datasets/{dataset_urn}/policy/versions/{version}',
   'get /v1/datasets/{dataset_urn}/policy/versions/{version}/diff/{other}',
+  'post /v1/datasets/{dataset_urn}/replays',
   'get /v1/datasets',
   'put /v1/datasets/{dataset_urn}/resolution',
   'get /v1/datasets/{dataset_urn}/resolution',
