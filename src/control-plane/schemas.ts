@@ -58,6 +58,9 @@ export const AuditAction = Type.Union([
   Type.Literal('ops.global.delete'),
   Type.Literal('contract.deprecate'),
   Type.Literal('replay.run'),
+  Type.Literal('shadow.attach'),
+  Type.Literal('shadow.detach'),
+  Type.Literal('policy.promote'),
 ]);
 export type AuditAction = Static<typeof AuditAction>;
 

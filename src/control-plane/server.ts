@@ -8,6 +8,7 @@ import { EvidenceIndexer } from './evidence/consumer.js';
 import { SqliteEvidenceIndex } from './evidence/index-store.js';
 import { disabledStatus } from './evidence/status.js';
 import { GlueSchemaRegistry, noSchemaCheck } from './schema-registry.js';
+import { kafkaShadowSource } from './shadow/reader.js';
 import { openStore } from './store/index.js';
 
 export interface RunningControlPlane {
@@ -34,7 +35,8 @@ export async function startControlPlane(cfg: ControlPlaneConfig): Promise<Runnin
       })
     : undefined;
   const evidenceStatus = indexer ? () => indexer.status() : () => disabledStatus(cfg.evidenceIndexReason);
-  const app = await buildApp({ store, auth, schemas, evidence, evidenceStatus, logger });
+  const shadowEvidence = kafkaShadowSource(cfg.brokers, cfg.shadowEvidenceTopic);
+  const app = await buildApp({ store, auth, schemas, evidence, evidenceStatus, shadowEvidence, logger });
   let url: string;
   try {
     url = await app.listen({ port: cfg.port, host: cfg.host });

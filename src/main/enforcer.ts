@@ -64,6 +64,9 @@ class BatchCompletion implements AckSink {
 /** One Kafka connect attempt; short, because a native connect in flight delays process exit. */
 const CONNECT_ATTEMPT_MS = 5000;
 
+/** Shadow evidence has no offset waiting on it. */
+const NO_ACK = { ack: () => {} };
+
 export class Enforcer {
   readonly metrics = new EnforcerMetrics();
   readonly tracker = new OffsetTracker();
@@ -378,6 +381,17 @@ export class Enforcer {
     return b;
   }
 
+  /**
+   * Shadow evidence is observation only: produced (with the sender's retries) but not awaited by
+   * the offset commit, so a crash can lose a few shadow events; never an action or real evidence.
+   */
+  private emitShadow(events: string[]): void {
+    for (const e of events) {
+      this.sender.send({ topic: this.cfg.shadowEvidenceTopic, key: null, value: Buffer.from(e) }, NO_ACK, 0);
+    }
+    this.metrics.evidenceEmitted.inc({ topic: this.cfg.shadowEvidenceTopic }, events.length);
+  }
+
   private emit(
     records: ConsumedRecord[],
     segments: Segment[],
@@ -392,6 +406,7 @@ export class Enforcer {
     let base = 0;
     for (const res of results) {
       this.metrics.mergeBatch(res.stats);
+      if (res.shadowEvidence) this.emitShadow(res.shadowEvidence);
       const verdicts = res.verdicts;
       const n = verdictCount(verdicts);
       const remaining = new Uint8Array(n);

@@ -6,8 +6,15 @@
  */
 import type { AuditEntry } from '../schemas.js';
 
-export type EntityKind = 'policy' | 'resolution' | 'contract' | 'dataset_ops' | 'global_ops';
-export const ENTITY_KINDS: readonly EntityKind[] = ['policy', 'resolution', 'contract', 'dataset_ops', 'global_ops'];
+export type EntityKind = 'policy' | 'resolution' | 'contract' | 'dataset_ops' | 'global_ops' | 'shadow';
+export const ENTITY_KINDS: readonly EntityKind[] = [
+  'policy',
+  'resolution',
+  'contract',
+  'dataset_ops',
+  'global_ops',
+  'shadow',
+];
 
 export interface Versioned {
   version: number;
@@ -17,7 +24,7 @@ export interface Versioned {
  * Kinds whose every version keeps its full body beside the audit entry that made it, in the
  * same atomic commit (GET .../policy/versions). Other kinds keep only the audit entry.
  */
-export const HISTORY_KINDS: ReadonlySet<EntityKind> = new Set<EntityKind>(['policy']);
+export const HISTORY_KINDS: ReadonlySet<EntityKind> = new Set<EntityKind>(['policy', 'shadow']);
 
 /** One audited change of an entity with history: the audit entry plus the body it left (null: deleted). */
 export interface HistoryEntry extends AuditEntry {
