@@ -287,10 +287,12 @@ function markdown(r: {
           ),
         );
     }
-    if (e2e.profile) {
+    for (const prof of e2e.profiles) {
       L.push('');
-      L.push('### Enforcer CPU profile (node --cpu-prof, drain), self time');
-      const pr = e2e.profile.run;
+      L.push(
+        `### ${prof.kind === 'baseline' ? 'Baseline' : 'Enforcer'} CPU profile (node --cpu-prof, drain), self time`,
+      );
+      const pr = prof.run;
       if (pr) {
         L.push('');
         L.push(
@@ -300,7 +302,7 @@ function markdown(r: {
               .join(', '),
         );
       }
-      for (const t of e2e.profile.threads) {
+      for (const t of prof.threads) {
         L.push('');
         L.push(`${t.thread} (${fmt(t.sampledMs)} ms busy):`);
         L.push('');
