@@ -25,6 +25,11 @@ const COMMANDS: Record<
     summary: 'republish quarantined records that pass the current policy (once each, audited)',
     load: () => import('./replay.js'),
   },
+  signals: {
+    summary: 'run the Signal Engine (health and incidents from evidence)',
+    service: true,
+    load: () => import('./signals.js'),
+  },
 };
 const NAMES = [...Object.keys(COMMANDS), 'help'];
 

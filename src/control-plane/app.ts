@@ -27,9 +27,11 @@ import { opsRoutes } from './routes/ops.js';
 import { policyVersionRoutes } from './routes/policy-versions.js';
 import { replayRoutes } from './routes/replays.js';
 import { shadowRoutes } from './routes/shadow.js';
+import { type SignalsDeps, signalsRoutes } from './routes/signals.js';
 import { systemRoutes } from './routes/system.js';
 import type { SchemaRegistry } from './schema-registry.js';
 import type { ShadowEvidenceSource } from './shadow/reader.js';
+import { SignalsView } from './signals/view.js';
 import { SnapshotFeed } from './snapshot.js';
 import type { ControlPlaneStore } from './store/types.js';
 
@@ -46,6 +48,8 @@ export interface AppDeps {
   logger?: Logger;
   registry?: Registry;
   bodyLimit?: number;
+  /** The Signal Engine's output; absent: health and incidents answer 503 SIGNALS_DISABLED. */
+  signals?: SignalsDeps;
 }
 
 /** Longest raw path parameter: a 300-character id fully percent-encoded, with room to spare. */
@@ -302,6 +306,11 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   opsRoutes(app, deps.store);
   feedRoutes(app, deps.store, feed);
   evidenceRoutes(app, deps.evidence, evidenceStatus);
+  signalsRoutes(
+    app,
+    deps.store,
+    deps.signals ?? { view: new SignalsView(), staleAfterSec: 60, disabledReason: 'no signals view configured' },
+  );
   systemRoutes(app, deps.store, registry, evidenceStatus);
   await app.ready();
   return app;

@@ -19,6 +19,11 @@ export interface ControlPlaneConfig extends CommonConfig {
   evidenceIndexPath: string;
   evidenceIndexGroupId: string;
   evidenceIndexMaxRows: number;
+  signalsView: boolean;
+  signalsViewReason: string;
+  signalsTopic: string;
+  incidentsTopic: string;
+  signalsStaleAfterSec: number;
 }
 
 function onOff(name: string, fallback: boolean): boolean {
@@ -66,6 +71,16 @@ function evidenceIndex(): { evidenceIndex: boolean; evidenceIndexReason: string 
   };
 }
 
+/** SF_SIGNALS_VIEW=auto (default): read the Signal Engine's topics when SF_KAFKA_BROKERS is set. */
+function signalsView(): { signalsView: boolean; signalsViewReason: string } {
+  const v = env.str('SF_SIGNALS_VIEW', 'auto');
+  if (v !== 'auto' && v !== 'on' && v !== 'off')
+    throw new ConfigError(`SF_SIGNALS_VIEW must be auto, on or off, got "${v}"`);
+  if (v === 'off') return { signalsView: false, signalsViewReason: 'SF_SIGNALS_VIEW=off' };
+  if (v === 'on' || isSet('SF_KAFKA_BROKERS')) return { signalsView: true, signalsViewReason: `SF_SIGNALS_VIEW=${v}` };
+  return { signalsView: false, signalsViewReason: 'SF_KAFKA_BROKERS is not set (or set SF_SIGNALS_VIEW=on)' };
+}
+
 export function controlPlaneConfig(): ControlPlaneConfig {
   return {
     ...commonConfig(),
@@ -80,5 +95,9 @@ export function controlPlaneConfig(): ControlPlaneConfig {
     // Each replica keeps its own embedded index, so each needs every partition: one group per host.
     evidenceIndexGroupId: env.str('SF_EVIDENCE_INDEX_GROUP_ID', `signal-factory-control-plane-${hostname()}`),
     evidenceIndexMaxRows: env.int('SF_EVIDENCE_INDEX_MAX_ROWS', 1_000_000, 1),
+    ...signalsView(),
+    signalsTopic: env.str('SF_SIGNALS_TOPIC', 'signal_factory.signals'),
+    incidentsTopic: env.str('SF_INCIDENTS_TOPIC', 'signal_factory.incidents'),
+    signalsStaleAfterSec: env.int('SF_SIGNALS_STALE_SEC', 60, 1),
   };
 }

@@ -1,6 +1,7 @@
 /** Wires the app from the environment: store, auth, Glue check, evidence index and its consumer. */
 import { glueClient } from '../common/aws.js';
 import { createLogger } from '../common/logger.js';
+import { ACKS_TOPIC_SUFFIX } from '../signals/topics.js';
 import { buildApp } from './app.js';
 import { createAuthenticator } from './auth.js';
 import type { ControlPlaneConfig } from './config.js';
@@ -9,6 +10,8 @@ import { SqliteEvidenceIndex } from './evidence/index-store.js';
 import { disabledStatus } from './evidence/status.js';
 import { GlueSchemaRegistry, noSchemaCheck } from './schema-registry.js';
 import { kafkaShadowSource } from './shadow/reader.js';
+import { SignalsFeed } from './signals/consumer.js';
+import { SignalsView } from './signals/view.js';
 import { openStore } from './store/index.js';
 
 export interface RunningControlPlane {
@@ -35,8 +38,25 @@ export async function startControlPlane(cfg: ControlPlaneConfig): Promise<Runnin
       })
     : undefined;
   const evidenceStatus = indexer ? () => indexer.status() : () => disabledStatus(cfg.evidenceIndexReason);
+  const view = new SignalsView();
+  const feed = cfg.signalsView
+    ? new SignalsFeed({
+        brokers: cfg.brokers,
+        signalsTopic: cfg.signalsTopic,
+        incidentsTopic: cfg.incidentsTopic,
+        acksTopic: `${cfg.incidentsTopic}${ACKS_TOPIC_SUFFIX}`,
+        view,
+        logger,
+      })
+    : undefined;
+  const signals = {
+    view,
+    feed,
+    staleAfterSec: cfg.signalsStaleAfterSec,
+    disabledReason: feed ? undefined : cfg.signalsViewReason,
+  };
   const shadowEvidence = kafkaShadowSource(cfg.brokers, cfg.shadowEvidenceTopic);
-  const app = await buildApp({ store, auth, schemas, evidence, evidenceStatus, shadowEvidence, logger });
+  const app = await buildApp({ store, auth, schemas, evidence, evidenceStatus, shadowEvidence, logger, signals });
   let url: string;
   try {
     url = await app.listen({ port: cfg.port, host: cfg.host });
@@ -49,6 +69,7 @@ export async function startControlPlane(cfg: ControlPlaneConfig): Promise<Runnin
   }
   // The API serves without the index consumer: a broker outage must not take policies down.
   indexer?.start();
+  feed?.start();
   logger.info(
     {
       url,
@@ -67,6 +88,7 @@ export async function startControlPlane(cfg: ControlPlaneConfig): Promise<Runnin
     async close() {
       await app.close();
       await indexer?.stop();
+      await feed?.stop();
       evidence?.close();
       await store.close();
     },
