@@ -7,14 +7,15 @@
  * read or republished, or the control plane / Kafka / S3 failed; 2: usage or configuration.
  */
 import { randomUUID } from 'node:crypto';
-import { glueClient, s3Client } from '../common/aws.js';
+import { s3Client } from '../common/aws.js';
 import { ConfigError, commonConfig } from '../common/config.js';
+import { confluentRegistryConfig } from '../common/confluent-registry.js';
 import { callApi } from '../common/control-plane-api.js';
 import { createLogger } from '../common/logger.js';
 import { parseKeys } from '../main/config.js';
+import { schemaRegistryCache } from '../main/enforcer.js';
 import { EnforcerMetrics } from '../main/metrics.js';
 import { PolicySnapshots } from '../main/policy-snapshot.js';
-import { SchemaRegistryCache } from '../main/schema-registry.js';
 import { connectPublisher, type Publisher } from '../replay/publisher.js';
 import { openQuarantine } from '../replay/quarantine-store.js';
 import { type ReplayLine, type ReplaySummary, replay, type SnapshotSource } from '../replay/replay.js';
@@ -46,7 +47,7 @@ Options:
   --token <jwt>       SF_CONTROL_PLANE_TOKEN (admin or an owner team of the dataset); without one,
                       and with SF_AUTH_JWT_SECRET set (development), a 10-minute admin token is minted
   -h, --help          this help
-Also read: SF_QUARANTINE_URI (required), SF_KAFKA_BROKERS, SF_AWS_ENDPOINT, SF_GLUE_REGISTRY,
+Also read: SF_QUARANTINE_URI (required), SF_KAFKA_BROKERS, SF_AWS_ENDPOINT, SF_GLUE_REGISTRY, SF_SCHEMA_REGISTRY_URL,
 SF_IDENTITY_KEYS, SF_QUARANTINE_SSE, SF_QUARANTINE_KMS_KEY_ID (for the ledger markers).
 Exit codes: 0 done; 1 a record could not be read or republished, or a dependency failed; 2 usage.
 `;
@@ -165,7 +166,7 @@ function snapshotSource(
     controlPlaneUrl: url,
     token,
     identityKeys: parseKeys(process.env.SF_IDENTITY_KEYS),
-    registry: new SchemaRegistryCache(glueClient(common), common.glueRegistry, 300_000),
+    registry: schemaRegistryCache({ ...common, schemaCacheTtlMs: 300_000, schemaRegistry: confluentRegistryConfig() }),
     schemaRetryMs: 60_000,
     metrics: new EnforcerMetrics(),
     log,

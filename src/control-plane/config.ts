@@ -1,6 +1,7 @@
 /** Control plane configuration from the environment (every variable is in docs/api.md). */
 import { hostname } from 'node:os';
 import { type CommonConfig, ConfigError, commonConfig, env } from '../common/config.js';
+import { type ConfluentRegistryConfig, confluentRegistryConfig } from '../common/confluent-registry.js';
 import { type AuthConfig, authConfigFromEnv } from './auth.js';
 import { DEFAULT_POLICY_STORE } from './store/index.js';
 
@@ -10,6 +11,10 @@ export interface ControlPlaneConfig extends CommonConfig {
   policyStore: string;
   createTables: boolean;
   schemaCheck: 'glue' | 'off';
+  /** SF_SCHEMA_CHECK=off: no registry is asked, `csr:` ids included. */
+  schemaCheckOff: boolean;
+  /** The Confluent-compatible registry `csr:` schema ids are checked against, when set. */
+  schemaRegistry: ConfluentRegistryConfig | undefined;
   /** Why the schema check is on or off (logged at start). */
   schemaCheckReason: string;
   auth: AuthConfig;
@@ -85,6 +90,8 @@ export function controlPlaneConfig(): ControlPlaneConfig {
   return {
     ...commonConfig(),
     ...schemaCheck(),
+    schemaCheckOff: process.env.SF_SCHEMA_CHECK === 'off',
+    schemaRegistry: confluentRegistryConfig(),
     ...evidenceIndex(),
     port: env.int('SF_HTTP_PORT', 8080),
     host: env.str('SF_HTTP_HOST', '0.0.0.0'),

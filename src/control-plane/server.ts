@@ -1,5 +1,6 @@
 /** Wires the app from the environment: store, auth, Glue check, evidence index and its consumer. */
 import { glueClient } from '../common/aws.js';
+import { ConfluentRegistryClient } from '../common/confluent-registry.js';
 import { createLogger } from '../common/logger.js';
 import { ACKS_TOPIC_SUFFIX } from '../signals/topics.js';
 import { buildApp } from './app.js';
@@ -8,7 +9,7 @@ import type { ControlPlaneConfig } from './config.js';
 import { EvidenceIndexer } from './evidence/consumer.js';
 import { SqliteEvidenceIndex } from './evidence/index-store.js';
 import { disabledStatus } from './evidence/status.js';
-import { GlueSchemaRegistry, noSchemaCheck } from './schema-registry.js';
+import { ConfluentSchemaRegistry, GlueSchemaRegistry, RoutedSchemaRegistry } from './schema-registry.js';
 import { kafkaShadowSource } from './shadow/reader.js';
 import { SignalsFeed } from './signals/consumer.js';
 import { SignalsView } from './signals/view.js';
@@ -23,8 +24,13 @@ export async function startControlPlane(cfg: ControlPlaneConfig): Promise<Runnin
   const logger = createLogger('control-plane', cfg.logLevel);
   const auth = createAuthenticator(cfg.auth);
   const store = await openStore(cfg.policyStore, cfg, { createTables: cfg.createTables });
-  const schemas =
-    cfg.schemaCheck === 'glue' ? new GlueSchemaRegistry(glueClient(cfg), cfg.glueRegistry) : noSchemaCheck;
+  const schemas = new RoutedSchemaRegistry({
+    glue: cfg.schemaCheck === 'glue' ? new GlueSchemaRegistry(glueClient(cfg), cfg.glueRegistry) : undefined,
+    csr:
+      cfg.schemaCheckOff || cfg.schemaRegistry === undefined
+        ? undefined
+        : new ConfluentSchemaRegistry(new ConfluentRegistryClient(cfg.schemaRegistry)),
+  });
   const evidence = cfg.evidenceIndex
     ? new SqliteEvidenceIndex(cfg.evidenceIndexPath, cfg.evidenceIndexMaxRows)
     : undefined;

@@ -14,6 +14,7 @@ import Schema, { Meta } from 'typebox/schema';
 import { describeSchemaErrors } from '../common/schema-errors.js';
 import { installFastFormats } from './gates/formats.js';
 import { compilePattern, Re2RegExp } from './gates/patterns.js';
+import { type CompiledProtobuf, compileProtobuf, protobufFingerprint } from './protobuf.js';
 import type { RegistrySchema } from './protocol.js';
 
 // TypeBox validators capture their format checkers when compiled: use the fast date-time (same acceptance).
@@ -32,6 +33,8 @@ export interface CompiledSchema {
     ): [boolean, { keyword: string; instancePath: string; schemaPath: string; params: Record<string, unknown> }[]];
   };
   avro?: avro.Type;
+  /** Protobuf messages (protobuf.ts). */
+  protobuf?: CompiledProtobuf;
   /** Set when the definition cannot be used: a SCHEMA gate reason code. */
   error?: string;
   /** Why, for a person (`validate` prints it): the parser's or the meta-schema's complaint. */
@@ -199,6 +202,12 @@ export function compileSchemas(list: RegistrySchema[]): Map<string, CompiledSche
     } catch (err) {
       parsed.set(rs, err as Error);
     }
+    // Confluent references: the schema `$ref`s each by the reference's name.
+    for (const ref of rs.references ?? []) {
+      try {
+        if (!context.has(ref.name)) context.set(ref.name, normaliseDraft04(JSON.parse(ref.definition)));
+      } catch {} // a broken reference leaves its $ref unresolved: UNRESOLVED_REF names it
+    }
   }
   // Referenced schemas are validated too: their patterns go to RE2 as well (warnings dropped:
   // each schema reports its own when it is compiled as a writer).
@@ -218,9 +227,20 @@ function compileOne(
   contextObj: Record<string, unknown>,
 ): CompiledSchema {
   const base = { meta: rs, warnings: [] as string[], compat: new Map<string, string[] | null>() };
+  if (rs.data_format === 'PROTOBUF') {
+    const fingerprint = protobufFingerprint(rs.definition, rs.references);
+    try {
+      return { ...base, fingerprint, protobuf: compileProtobuf(rs.definition, rs.references) };
+    } catch (err) {
+      return { ...base, fingerprint, error: 'SCHEMA_DEFINITION_INVALID', problem: (err as Error).message };
+    }
+  }
   if (rs.data_format === 'AVRO') {
     try {
-      const type = avro.Type.forSchema(JSON.parse(rs.definition));
+      // Referenced schemas (Confluent references, dependencies first) define the named types it uses.
+      const registry = {};
+      for (const r of rs.references ?? []) avro.Type.forSchema(JSON.parse(r.definition), { registry });
+      const type = avro.Type.forSchema(JSON.parse(rs.definition), { registry });
       return { ...base, avro: type, fingerprint: `sha256:${type.fingerprint('sha256').toString('hex')}` };
     } catch (err) {
       return {

@@ -1,9 +1,11 @@
 /**
  * SCHEMA: the decoded payload against its writer schema. JSON Schema via the TypeBox
  * validator compiled once per schema version (Errors() only after Check() failed: it is the
- * slow path); Avro via avsc (a successful binary decode is already a validation; JSON text of
- * an Avro dataset is checked with isValid). Field problems use the CONTRACT vocabulary.
+ * slow path); Avro via avsc and Protobuf via protobufjs (a successful binary decode is already
+ * a validation; JSON text of such a dataset is checked with isValid / verify). Field problems
+ * use the CONTRACT vocabulary.
  */
+import { verifyJson } from '../protobuf.js';
 import type { CompiledSchema } from '../schemas.js';
 import { childPath, pointerToPath } from './paths.js';
 import type { GateSpec } from './spec.js';
@@ -13,10 +15,11 @@ export const GATE = 'SCHEMA' as const;
 
 export const REASON_CODES: ReasonCodeTable = {
   SCHEMA_REGISTRY_UNAVAILABLE: 'The writer schema could not be fetched from the registry and no cached copy exists.',
-  SCHEMA_NOT_FOUND: 'The writer schema (Glue version id from the header, or the policy schema_id) is unknown.',
+  SCHEMA_NOT_FOUND:
+    'The writer schema (the Glue version id or Confluent schema id from the header, or the policy schema_id) is unknown.',
   SCHEMA_DEFINITION_INVALID: 'The writer schema definition does not parse or compile.',
   UNRESOLVED_REF: 'The JSON Schema has a $ref that resolves to nothing (TypeBox would silently reject everything).',
-  UNSUPPORTED_DATA_FORMAT: 'The writer schema is PROTOBUF (not validated by this version).',
+  UNSUPPORTED_DATA_FORMAT: 'The writer schema names a data format other than JSON, AVRO or PROTOBUF.',
   MISSING_FIELD: 'MISSING_FIELD:<path>: a required property is absent.',
   TYPE_MISMATCH: 'TYPE_MISMATCH:<path>: the value has the wrong JSON (or Avro) type.',
   NOT_IN_ENUM: 'NOT_IN_ENUM:<path>: the value is not one of enum/const.',
@@ -55,15 +58,17 @@ const KEYWORD_CODE: Record<string, string> = {
 const BRANCH = /\/(anyOf|oneOf|not|if|then|else)(\/|$)/;
 
 /**
- * Validates `value` (already decoded) against `writer`. `binaryAvro` means avsc decoded it
- * from Avro binary, which proves conformance. Returns reason codes or null.
+ * Validates `value` (already decoded) against `writer`. `binary` means avsc or protobufjs
+ * decoded it from binary with the writer schema, which proves conformance. Returns reason codes or null.
  */
-export function evaluate(writer: CompiledSchema, value: unknown, binaryAvro: boolean): string[] | null {
+export function evaluate(writer: CompiledSchema, value: unknown, binary: boolean): string[] | null {
   if (writer.error !== undefined) return [writer.error];
   if (writer.validator) {
     if (writer.validator.Check(value)) return null;
     return jsonSchemaCodes(writer, value);
   }
+  if (writer.protobuf) return binary ? null : verifyJson(writer.protobuf, value);
+  const binaryAvro = binary;
   if (writer.avro) {
     if (binaryAvro) return null;
     const out: string[] = [];
