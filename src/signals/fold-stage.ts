@@ -83,6 +83,7 @@ export class FoldStage {
             }
             c.unassign();
           }
+          this.metrics.assigned.set({ stage: 'fold' }, this.assigned.size);
         },
         'statistics.interval.ms': 5000,
         'session.timeout.ms': this.cfg.sessionTimeoutMs,

@@ -106,6 +106,7 @@ export class MergeStage {
             this.revoke(assignment.map((a) => a.partition));
             c.unassign();
           }
+          this.metrics.assigned.set({ stage: 'merge' }, this.owned.size);
         },
         'session.timeout.ms': this.cfg.sessionTimeoutMs,
       },
@@ -209,7 +210,15 @@ export class MergeStage {
       .filter(([p]) => this.owned.has(p))
       .map(([partition, offset]) => ({ topic: this.cfg.partialsTopic, partition, offset }));
     if (offsets.length === 0) return;
-    this.consumer!.commitSync(offsets);
+    try {
+      this.consumer!.commitSync(offsets);
+    } catch (err) {
+      // Harmless: a new owner rebuilds up to the last commit and consumes the rest once.
+      this.log.warn(
+        { err: (err as Error).message },
+        'partials offsets not committed (rebalance?); they are read again',
+      );
+    }
     this.consumed.clear();
   }
 
@@ -331,12 +340,7 @@ export class MergeStage {
 
 /** What makes an incident update worth publishing before REPUBLISH_MS. */
 function signature(i: Incident): string {
-  return JSON.stringify([
-    i.state,
-    i.summary,
-    i.figures,
-    i.top_reason_codes,
-    i.sample_evidence_ids,
-    i.suspected_producer,
-  ]);
+  // A FRESHNESS incident's age grows every evaluation: its figures refresh with the minute republish.
+  const figures = i.kind === 'FRESHNESS' ? null : [i.summary, i.figures];
+  return JSON.stringify([i.state, figures, i.top_reason_codes, i.sample_evidence_ids, i.suspected_producer]);
 }

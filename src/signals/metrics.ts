@@ -43,6 +43,12 @@ export function signalsMetrics() {
       labelNames: ['stage'],
       registers: [registry],
     }),
+    assigned: new Gauge({
+      name: 'signals_partitions_assigned',
+      help: 'Partitions this process holds, by stage',
+      labelNames: ['stage'],
+      registers: [registry],
+    }),
     windows: new Gauge({
       name: 'signals_windows_open',
       help: 'Dataset buckets held by stage 2',

@@ -171,6 +171,13 @@ export async function metric(service: Service, name: string): Promise<number> {
   return line ? Number(line.split(' ')[1]) : 0;
 }
 
+/** A labelled series' value, e.g. `name{stage="fold"}` (0 when absent). */
+export async function labelled(service: Service, series: string): Promise<number> {
+  const text = await (await fetch(`${service.url}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line ? Number(line.split(' ')[1]) : 0;
+}
+
 export async function until<T>(what: string, f: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;

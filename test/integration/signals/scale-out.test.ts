@@ -4,13 +4,18 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { burst, metric, signalsRig, until } from './helpers.js';
+import { burst, labelled, metric, signalsRig, until } from './helpers.js';
 
 test('two engine processes give the same figures as one', { timeout: 240_000 }, async (t) => {
   const rig = await signalsRig(t, 4);
   const urns = [await rig.dataset(), await rig.dataset(), await rig.dataset()];
   const a = await rig.engine('signals-a');
   const b = await rig.engine('signals-b');
+  // Both members hold evidence partitions before anything is produced (else one drains it all).
+  await until('both engines assigned', async () => {
+    const held = await Promise.all([a, b].map((s) => labelled(s, 'signals_partitions_assigned{stage="fold"}')));
+    return held[0] > 0 && held[1] > 0 && held[0] + held[1] === 4;
+  });
   // Each dataset: 6 raw partitions (18 evidence keys over 4 partitions), 60 records, every 4th fails.
   const expected = { pass: 45, fail: 15 };
   for (const urn of urns)
