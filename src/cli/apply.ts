@@ -4,9 +4,6 @@
  * 1: the server refused or failed something, or is not the control plane; 2: usage or invalid
  * input files. Every refusal prints the server's error code: `[CODE] message (HTTP status)`.
  */
-import { userInfo } from 'node:os';
-import { ConfigError } from '../common/config.js';
-import { mintDevToken } from '../common/dev-token.js';
 import {
   applyOne,
   describeFailure,
@@ -16,8 +13,8 @@ import {
   type Planned,
   plan,
 } from '../control-plane/apply.js';
-import { authConfigFromEnv } from '../control-plane/auth.js';
 import { oneOf, parseCommandArgs, UsageError } from './args.js';
+import { bearer } from './bearer.js';
 
 const HELP = `Usage: signal-factory apply -f <file|dir> [--dry-run] [--url <control plane>] [--token <bearer>]
 
@@ -32,20 +29,6 @@ A directory is read recursively (*.yaml, *.yml, *.json; *.schema.json files are 
                      apply mints a 10-minute admin token signed with that secret (sub apply:<user>)
 Exit codes: 0 ok, 1 a change was refused or failed, 2 usage or invalid input.
 `;
-
-/** The bearer token: given, or minted from the development secret as the README promises. */
-async function bearer(given: string | undefined): Promise<string> {
-  if (given) return given;
-  const auth = authConfigFromEnv();
-  if (!auth.secret) {
-    throw new ConfigError('set SF_CONTROL_PLANE_TOKEN or --token (or SF_AUTH_JWT_SECRET in development)');
-  }
-  return mintDevToken(
-    auth.secret,
-    { sub: `apply:${userInfo().username}`, teams: [], roles: ['admin'] },
-    { issuer: auth.issuer, audience: auth.audience, expiresIn: '10m' },
-  );
-}
 
 const DRY_RUN_VALUES = ['1', 'true', '0', 'false'] as const;
 
@@ -71,7 +54,7 @@ export async function run(argv: string[]): Promise<number> {
   const url = values.url ?? (env.SF_CONTROL_PLANE_URL || 'http://127.0.0.1:8080');
   if (!file) throw new UsageError('-f <file|dir> is required');
   const desired = loadDesired(file, (f, why) => err(`skipped ${f}: ${why}`));
-  const token = await bearer(values.token ?? (env.SF_CONTROL_PLANE_TOKEN || undefined));
+  const token = await bearer(values.token ?? (env.SF_CONTROL_PLANE_TOKEN || undefined), 'apply');
 
   let planned: Planned[];
   try {

@@ -26,6 +26,10 @@ const COMMANDS: Record<
     service: true,
     load: () => import('./archive.js'),
   },
+  replay: {
+    summary: 'republish quarantined records that pass the current policy (once each, audited)',
+    load: () => import('./replay.js'),
+  },
   signals: {
     summary: 'run the Signal Engine (health and incidents from evidence)',
     service: true,

@@ -24,6 +24,8 @@ function int(name: string, fallback: number, min = 0): number {
 export interface CommonConfig {
   brokers: string;
   evidenceTopic: string;
+  /** Where enforcers emit shadow evidence and the control plane reads it for shadow reports. */
+  shadowEvidenceTopic: string;
   awsEndpoint: string | undefined;
   awsRegion: string;
   glueRegistry: string;
@@ -38,6 +40,7 @@ export function commonConfig(): CommonConfig {
   return {
     brokers: str('SF_KAFKA_BROKERS', '127.0.0.1:9092'),
     evidenceTopic: str('SF_EVIDENCE_TOPIC', 'signal_factory.evidence'),
+    shadowEvidenceTopic: str('SF_SHADOW_EVIDENCE_TOPIC', 'signal_factory.evidence.shadow'),
     awsEndpoint: process.env.SF_AWS_ENDPOINT || undefined,
     awsRegion: str('AWS_REGION', str('AWS_DEFAULT_REGION', 'us-east-1')),
     glueRegistry: str('SF_GLUE_REGISTRY', 'signal-factory'),

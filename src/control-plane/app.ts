@@ -26,9 +26,13 @@ import { datasetRoutes } from './routes/datasets.js';
 import { evidenceRoutes } from './routes/evidence.js';
 import { feedRoutes } from './routes/feeds.js';
 import { opsRoutes } from './routes/ops.js';
+import { policyVersionRoutes } from './routes/policy-versions.js';
+import { replayRoutes } from './routes/replays.js';
+import { shadowRoutes } from './routes/shadow.js';
 import { type SignalsDeps, signalsRoutes } from './routes/signals.js';
 import { systemRoutes } from './routes/system.js';
 import type { SchemaRegistry } from './schema-registry.js';
+import type { ShadowEvidenceSource } from './shadow/reader.js';
 import { SignalsView } from './signals/view.js';
 import { SnapshotFeed } from './snapshot.js';
 import type { ControlPlaneStore } from './store/types.js';
@@ -41,6 +45,8 @@ export interface AppDeps {
   evidence?: EvidenceIndex;
   /** The index consumer's state (EvidenceIndexer.status); without it an index counts as live. */
   evidenceStatus?: () => IndexStatus;
+  /** Where shadow reports read shadow evidence; absent: GET .../policy/shadow/report answers 503. */
+  shadowEvidence?: ShadowEvidenceSource;
   logger?: Logger;
   registry?: Registry;
   bodyLimit?: number;
@@ -299,6 +305,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   const feed = new SnapshotFeed(deps.store);
   datasetRoutes(app, deps.store, deps.schemas);
+  policyVersionRoutes(app, deps.store);
+  replayRoutes(app, deps.store);
+  shadowRoutes(app, deps.store, deps.schemas, deps.shadowEvidence);
   contractRoutes(app, deps.store);
   opsRoutes(app, deps.store);
   feedRoutes(app, deps.store, feed);

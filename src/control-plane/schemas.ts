@@ -57,6 +57,10 @@ export const AuditAction = Type.Union([
   Type.Literal('ops.dataset.delete'),
   Type.Literal('ops.global.delete'),
   Type.Literal('contract.deprecate'),
+  Type.Literal('replay.run'),
+  Type.Literal('shadow.attach'),
+  Type.Literal('shadow.detach'),
+  Type.Literal('policy.promote'),
 ]);
 export type AuditAction = Static<typeof AuditAction>;
 
@@ -69,6 +73,11 @@ export const AuditEntry = Type.Object({
   before_version: Type.Union([Type.Integer(), Type.Null()]),
   after_version: Type.Union([Type.Integer(), Type.Null()], { description: 'null when the change deleted it' }),
   reason: Type.Optional(Type.String({ description: 'Why, as sent in the X-Audit-Reason header' })),
+  details: Type.Optional(
+    Type.Record(Type.String(), Type.Unknown(), {
+      description: 'What an action without an entity did (replay.run: counts)',
+    }),
+  ),
 });
 export type AuditEntry = Static<typeof AuditEntry>;
 

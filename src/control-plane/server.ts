@@ -10,6 +10,7 @@ import { EvidenceIndexer } from './evidence/consumer.js';
 import { openEvidenceIndex } from './evidence/open.js';
 import { disabledStatus } from './evidence/status.js';
 import { ConfluentSchemaRegistry, GlueSchemaRegistry, RoutedSchemaRegistry } from './schema-registry.js';
+import { kafkaShadowSource } from './shadow/reader.js';
 import { SignalsFeed } from './signals/consumer.js';
 import { SignalsView } from './signals/view.js';
 import { openStore } from './store/index.js';
@@ -64,7 +65,8 @@ export async function startControlPlane(cfg: ControlPlaneConfig): Promise<Runnin
     staleAfterSec: cfg.signalsStaleAfterSec,
     disabledReason: feed ? undefined : cfg.signalsViewReason,
   };
-  const app = await buildApp({ store, auth, schemas, evidence, evidenceStatus, logger, signals });
+  const shadowEvidence = kafkaShadowSource(cfg.brokers, cfg.shadowEvidenceTopic);
+  const app = await buildApp({ store, auth, schemas, evidence, evidenceStatus, shadowEvidence, logger, signals });
   let url: string;
   try {
     url = await app.listen({ port: cfg.port, host: cfg.host });

@@ -10,6 +10,7 @@ import type {
   GlobalOpsToggles,
   PolicySnapshot,
 } from '../models/index.js';
+import { type StoredShadow, shadowView } from './policy/shadow.js';
 import { DEPRECATION_FIELDS, type StoredDatasetOps, type StoredGlobalOps, type StoredResolution } from './schemas.js';
 import type { ControlPlaneStore } from './store/types.js';
 
@@ -59,8 +60,9 @@ export class SnapshotFeed {
 
   private async build(version: number): Promise<BuiltSnapshot> {
     const s = this.store;
-    const [policies, resolutions, contracts, datasetOps, globalOps] = await Promise.all([
+    const [policies, shadows, resolutions, contracts, datasetOps, globalOps] = await Promise.all([
       s.all<DatasetPolicy>('policy'),
+      s.all<StoredShadow>('shadow'),
       s.all<StoredResolution>('resolution'),
       s.all<DataContract & { version: number }>('contract'),
       s.all<StoredDatasetOps>('dataset_ops'),
@@ -70,6 +72,8 @@ export class SnapshotFeed {
     const body: PolicySnapshot = {
       version,
       policies,
+      // Only when a candidate is attached: the feed is unchanged for everyone else.
+      ...(shadows.length > 0 ? { shadows: shadows.map(shadowView) } : {}),
       resolution: resolutions.flatMap((r) => r.rules),
       contracts: contracts.map(contractView),
       ops: {

@@ -29,6 +29,7 @@ import { ordersExample } from './examples.js';
 export const DEMO_TOPICS = [
   { topic: 'raw.orders.events', numPartitions: 12 },
   { topic: 'signal_factory.evidence', numPartitions: 12 },
+  { topic: 'signal_factory.evidence.shadow', numPartitions: 6 },
   { topic: 'orders.created.blessed', numPartitions: 6 },
 ];
 

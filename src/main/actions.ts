@@ -19,11 +19,45 @@ export interface QuarantineRecord extends ConsumedRecord {
   evidenceJson: Buffer;
 }
 
+/** Where every quarantined record of one dataset lies (`signal-factory replay` lists it). */
+export function quarantineDatasetPrefix(prefix: string, datasetUrn: string | null): string {
+  const p = prefix.replace(/^\/+|\/+$/g, '');
+  return `${p ? `${p}/` : ''}dataset=${encodeURIComponent(datasetUrn ?? 'unresolved')}/`;
+}
+
 export function quarantineKey(prefix: string, r: QuarantineRecord): string {
   const date = new Date(r.timestamp).toISOString().slice(0, 10);
-  const dataset = encodeURIComponent(r.datasetUrn ?? 'unresolved');
-  const p = prefix.replace(/^\/+|\/+$/g, '');
-  return `${p ? `${p}/` : ''}dataset=${dataset}/date=${date}/${r.topic}/${r.partition}/${r.offset}-${r.evidenceId}.json`;
+  return `${quarantineDatasetPrefix(prefix, r.datasetUrn)}date=${date}/${r.topic}/${r.partition}/${r.offset}-${r.evidenceId}.json`;
+}
+
+/** The `date=YYYY-MM-DD` partition of a key under quarantineDatasetPrefix (undefined: not one of ours). */
+export function quarantineKeyDate(key: string): string | undefined {
+  return /\/date=(\d{4}-\d{2}-\d{2})\//.exec(key)?.[1];
+}
+
+/** A quarantine object as quarantineBody wrote it. */
+export interface QuarantinedObject {
+  record: {
+    topic: string;
+    partition: number;
+    offset: number;
+    timestamp: string;
+    key_base64: string | null;
+    value_base64: string | null;
+    headers: Array<{ key: string; value_base64: string }>;
+  };
+  evidence: { evidence_id: string; validation: { reason_codes: string[] } } & Record<string, unknown>;
+}
+
+/** Parses an object quarantineBody wrote; throws naming what is missing. */
+export function parseQuarantineBody(text: string): QuarantinedObject {
+  const o = JSON.parse(text) as Partial<QuarantinedObject>;
+  const r = o.record;
+  if (!r || typeof r.topic !== 'string' || !Number.isInteger(r.partition) || !Number.isInteger(r.offset))
+    throw new Error('not a quarantine object: record.topic/partition/offset missing');
+  if (typeof o.evidence?.evidence_id !== 'string')
+    throw new Error('not a quarantine object: evidence.evidence_id missing');
+  return o as QuarantinedObject;
 }
 
 /** The object body: the raw record exactly (bytes as base64) beside its evidence. */

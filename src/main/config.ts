@@ -62,7 +62,7 @@ function parseTopics(raw: string | undefined): string[] | RegExp {
   return list;
 }
 
-function parseKeys(raw: string | undefined): Record<string, string> {
+export function parseKeys(raw: string | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   for (const pair of (raw ?? '').split(',').filter(Boolean)) {
     const i = pair.indexOf(':');

@@ -67,11 +67,19 @@ class BatchCompletion implements AckSink {
 /** One Kafka connect attempt; short, because a native connect in flight delays process exit. */
 const CONNECT_ATTEMPT_MS = 5000;
 
+/** Shadow evidence has no offset waiting on it. */
+const NO_ACK = { ack: () => {} };
+
 /** Registry requests one consumed batch may cost for ids its framed records carry (the rest wait). */
 const MAX_SCHEMA_LOOKUPS_PER_BATCH = 8;
 
-/** Glue always (ids name it explicitly); the Confluent-compatible registry when SF_SCHEMA_REGISTRY_URL is set. */
-function schemaRegistryCache(cfg: EnforcerConfig): SchemaRegistryCache {
+/**
+ * Glue always (ids name it explicitly); the Confluent-compatible registry when SF_SCHEMA_REGISTRY_URL is set.
+ * Also `signal-factory replay`'s, so a replayed record meets the schemas the enforcer would use.
+ */
+export function schemaRegistryCache(
+  cfg: Pick<EnforcerConfig, 'awsEndpoint' | 'awsRegion' | 'glueRegistry' | 'schemaCacheTtlMs' | 'schemaRegistry'>,
+): SchemaRegistryCache {
   const sources: SchemaSource[] = [new GlueSource(glueClient(cfg), cfg.glueRegistry, cfg.schemaCacheTtlMs)];
   if (cfg.schemaRegistry !== undefined) {
     sources.push(new ConfluentSource(new ConfluentRegistryClient(cfg.schemaRegistry), cfg.schemaCacheTtlMs));
@@ -408,6 +416,17 @@ export class Enforcer {
     return b;
   }
 
+  /**
+   * Shadow evidence is observation only: produced (with the sender's retries) but not awaited by
+   * the offset commit, so a crash can lose a few shadow events; never an action or real evidence.
+   */
+  private emitShadow(events: string[]): void {
+    for (const e of events) {
+      this.sender.send({ topic: this.cfg.shadowEvidenceTopic, key: null, value: Buffer.from(e) }, NO_ACK, 0);
+    }
+    this.metrics.evidenceEmitted.inc({ topic: this.cfg.shadowEvidenceTopic }, events.length);
+  }
+
   private emit(
     records: ConsumedRecord[],
     segments: Segment[],
@@ -422,6 +441,7 @@ export class Enforcer {
     let base = 0;
     for (const res of results) {
       this.metrics.mergeBatch(res.stats);
+      if (res.shadowEvidence) this.emitShadow(res.shadowEvidence);
       const verdicts = res.verdicts;
       const n = verdictCount(verdicts);
       const remaining = new Uint8Array(n);

@@ -14,7 +14,9 @@ import type { PolicySnapshot } from '../workers/protocol.js';
 import type { EnforcerMetrics } from './metrics.js';
 import { registryOf, type SchemaRegistryCache } from './schema-registry.js';
 
-type ControlPlaneSnapshot = Pick<PolicySnapshot, 'policies' | 'resolution' | 'contracts' | 'ops'> & { version: number };
+type ControlPlaneSnapshot = Pick<PolicySnapshot, 'policies' | 'shadows' | 'resolution' | 'contracts' | 'ops'> & {
+  version: number;
+};
 
 const EMPTY: ControlPlaneSnapshot = {
   version: 0,
@@ -146,7 +148,7 @@ export class PolicySnapshots {
 
   private policySchemaIds(): string[] {
     const ids: string[] = [];
-    for (const p of this.cp.policies) {
+    for (const p of [...this.cp.policies, ...(this.cp.shadows ?? [])]) {
       if (!p.schema_id) continue;
       ids.push(p.schema_id);
       const mode = p.compatibility_mode;
@@ -228,6 +230,7 @@ export class PolicySnapshots {
       const snap: PolicySnapshot = {
         version: this.version,
         policies: this.cp.policies,
+        shadows: this.cp.shadows ?? [],
         resolution: this.cp.resolution,
         contracts: this.cp.contracts,
         schemas: this.opts.registry.all(),

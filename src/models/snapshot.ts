@@ -12,6 +12,8 @@ import { ResolutionRule } from './resolution.js';
 export const PolicySnapshot = Type.Object({
   version: Type.Integer({ minimum: 0 }),
   policies: Type.Array(DatasetPolicy),
+  /** Shadow candidates (at most one per dataset): enforcers judge records by them too, without actions. */
+  shadows: Type.Optional(Type.Array(DatasetPolicy)),
   /** Every dataset's resolution rules, flattened. */
   resolution: Type.Array(ResolutionRule),
   contracts: Type.Array(DataContract),

@@ -62,10 +62,50 @@ export interface CompiledSnapshot {
   unavailable: Set<string>;
   resolution: resolution.CompiledResolution;
   datasets: Map<string, CompiledDataset>;
+  /** Shadow candidate policies by dataset URN; empty (one size check per record) when none is attached. */
+  shadows: Map<string, CompiledDataset>;
   /** Compile-time findings (unknown formats, unresolved refs) for logs; never per record. */
   warnings: string[];
   unresolvedFrags: DatasetFragments;
 }
+
+interface DatasetContext {
+  s: PolicySnapshot;
+  schemas: Map<string, CompiledSchema>;
+  unavailable: Set<string>;
+  contracts: Map<string, contract.CompiledContract>;
+  keys: ReturnType<typeof identity.compileKeys>;
+  safeMode: boolean;
+}
+
+function compileDataset(p: DatasetPolicy, c: DatasetContext, shadow: boolean): CompiledDataset {
+  const ops = c.s.ops.datasets[p.dataset_urn];
+  const mode = shadow ? SHADOW_MODE : (ops?.mode_override ?? p.enforcement_mode);
+  const registered = p.schema_id !== undefined ? c.schemas.get(p.schema_id) : undefined;
+  const compiledContract = p.contract_id !== undefined ? c.contracts.get(p.contract_id) : undefined;
+  return {
+    policy: p,
+    runs: gateSwitches(new Set(ops?.disabled_gates ?? [])),
+    onPass: mode === 'REPUBLISH_PASS_ONLY' && p.blessed_topic ? 'REPUBLISH' : 'NONE',
+    onFail: mode === 'QUARANTINE_ON_FAIL' ? 'QUARANTINE' : 'NONE',
+    paused: c.safeMode || ops?.actions_paused === true,
+    blessedTopic: p.blessed_topic,
+    identity: identity.compile(p.producer_identity, c.keys),
+    registered,
+    registeredCode:
+      p.schema_id === undefined || registered !== undefined
+        ? null
+        : c.unavailable.has(p.schema_id)
+          ? 'SCHEMA_REGISTRY_UNAVAILABLE'
+          : 'SCHEMA_NOT_FOUND',
+    contract: compiledContract,
+    pii: pii.compile(p.pii_policy, compiledContract?.pii),
+    frags: datasetFragments(p.dataset_urn, p.contract_id ?? null, p.version, mode),
+  };
+}
+
+/** The enforcement mode shadow evidence reports: judged, never acted on. */
+export const SHADOW_MODE = 'SHADOW';
 
 export function compileSnapshot(s: PolicySnapshot): CompiledSnapshot {
   const schemas = compileSchemas(s.schemas);
@@ -77,31 +117,12 @@ export function compileSnapshot(s: PolicySnapshot): CompiledSnapshot {
   const keys = identity.compileKeys(s.identity_keys);
   const safeMode = s.ops.global.safe_mode === true;
   const datasets = new Map<string, CompiledDataset>();
-  for (const p of s.policies) {
-    const ops = s.ops.datasets[p.dataset_urn];
-    const mode = ops?.mode_override ?? p.enforcement_mode;
-    const registered = p.schema_id !== undefined ? schemas.get(p.schema_id) : undefined;
-    const compiledContract = p.contract_id !== undefined ? contracts.get(p.contract_id) : undefined;
-    datasets.set(p.dataset_urn, {
-      policy: p,
-      runs: gateSwitches(new Set(ops?.disabled_gates ?? [])),
-      onPass: mode === 'REPUBLISH_PASS_ONLY' && p.blessed_topic ? 'REPUBLISH' : 'NONE',
-      onFail: mode === 'QUARANTINE_ON_FAIL' ? 'QUARANTINE' : 'NONE',
-      paused: safeMode || ops?.actions_paused === true,
-      blessedTopic: p.blessed_topic,
-      identity: identity.compile(p.producer_identity, keys),
-      registered,
-      registeredCode:
-        p.schema_id === undefined || registered !== undefined
-          ? null
-          : unavailable.has(p.schema_id)
-            ? 'SCHEMA_REGISTRY_UNAVAILABLE'
-            : 'SCHEMA_NOT_FOUND',
-      contract: compiledContract,
-      pii: pii.compile(p.pii_policy, compiledContract?.pii),
-      frags: datasetFragments(p.dataset_urn, p.contract_id ?? null, p.version, mode),
-    });
-  }
+  const ctx: DatasetContext = { s, schemas, unavailable, contracts, keys, safeMode };
+  for (const p of s.policies) datasets.set(p.dataset_urn, compileDataset(p, ctx, false));
+  // Shadow candidates: judged beside the active policy, never acted on (mode SHADOW, no action).
+  const shadows = new Map<string, CompiledDataset>();
+  for (const p of s.shadows ?? [])
+    if (datasets.has(p.dataset_urn)) shadows.set(p.dataset_urn, compileDataset(p, ctx, true));
   const lim = s.limits;
   return {
     version: s.version,
@@ -114,6 +135,7 @@ export function compileSnapshot(s: PolicySnapshot): CompiledSnapshot {
     unavailable,
     resolution: resolution.compile(s.resolution),
     datasets,
+    shadows,
     warnings,
     unresolvedFrags: datasetFragments(null, null, null, 'ALERT_ONLY'),
   };
@@ -142,10 +164,45 @@ const RESOLUTION = GATE_SPECS[0];
 
 /** Evaluates one record; `nowJson` is the batch's JSON-quoted evidence timestamp. */
 export function evaluateRecord(snap: CompiledSnapshot, rec: RawRecord, nowJson: string): RecordOutcome {
+  return judge(snap, rec, nowJson, undefined) as RecordOutcome;
+}
+
+/**
+ * The record judged by its dataset's shadow candidate, as a shadow evidence event (stage SHADOW,
+ * enforcement mode SHADOW, action NONE) carrying the active verdict under `shadow_of`; undefined
+ * when the record's dataset has no shadow. Callers check `snap.shadows.size` first.
+ */
+export function evaluateShadow(
+  snap: CompiledSnapshot,
+  rec: RawRecord,
+  nowJson: string,
+  active: RecordOutcome,
+): string | undefined {
+  const urn = active.verdict.dataset_urn;
+  if (urn === null || !snap.shadows.has(urn)) return undefined;
+  const out = judge(snap, rec, nowJson, snap.shadows);
+  if (out === undefined) return undefined;
+  const activeVersion = snap.datasets.get(urn)?.policy.version ?? null;
+  const of = `{"policy_version":${activeVersion},"result":"${active.verdict.pass ? 'PASS' : 'FAIL'}","reason_codes":${JSON.stringify(active.gateCodes.flat())}}`;
+  const e = out.evidence.replace('"stage":"OBSERVED_RAW"', '"stage":"SHADOW"');
+  return `${e.slice(0, -1)},"shadow_of":${of}}`;
+}
+
+/** The gates over one record, by its dataset's policy, or by its shadow when `shadows` is given. */
+function judge(
+  snap: CompiledSnapshot,
+  rec: RawRecord,
+  nowJson: string,
+  shadows: Map<string, CompiledDataset> | undefined,
+): RecordOutcome | undefined {
   const j = new RecordJudgement(snap, rec);
   const failedGates: string[] = [];
   const gateCodes: string[][] = [];
   add(failedGates, gateCodes, RESOLUTION.name, RESOLUTION.run(j));
+  if (shadows !== undefined) {
+    j.ds = j.ds && shadows.get(j.ds.policy.dataset_urn);
+    if (j.ds === undefined) return undefined;
+  }
   const ds = j.ds;
   if (ds === undefined) {
     return finish({ j, nowJson, ds, decided: 'NONE', writer: j.wireWriter, failedGates, gateCodes });

@@ -38,6 +38,8 @@ export interface PolicySnapshot {
   /** Increments whenever anything below changes. */
   version: number;
   policies: DatasetPolicy[];
+  /** Shadow candidate policies (at most one per dataset with a policy): judged, never acted on. */
+  shadows?: DatasetPolicy[];
   /** All datasets' resolution rules, flattened. */
   resolution: ResolutionRule[];
   contracts: DataContract[];
@@ -101,6 +103,8 @@ export interface BatchResult {
   verdicts: PackedVerdicts;
   /** Aggregated per batch for metrics (merged on the main thread). */
   stats: BatchStats;
+  /** Shadow evidence JSON of records whose dataset has a shadow policy; absent when none has. */
+  shadowEvidence?: string[];
 }
 
 /** RecordVerdict.action as a byte in PackedVerdicts.action. */

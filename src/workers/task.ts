@@ -16,7 +16,7 @@ import {
   unpackRecord,
   VerdictPacker,
 } from './pack.js';
-import { type CompiledSnapshot, compileSnapshot, evaluateRecord } from './pipeline.js';
+import { type CompiledSnapshot, compileSnapshot, evaluateRecord, evaluateShadow } from './pipeline.js';
 import { RecordProgress } from './progress.js';
 import type { BatchResult, BatchStats, RecordBatch } from './protocol.js';
 import { gateFailureKey, recordsKey } from './stats-keys.js';
@@ -52,10 +52,16 @@ export function evaluateBatch(batch: RecordBatch): BatchResult {
   let prev = performance.now();
   const progress = batch.progress !== undefined ? new RecordProgress(batch.progress) : null;
   const origin = performance.timeOrigin;
+  // Per snapshot version, not per record: without a shadow policy the loop pays one branch.
+  const shadowEvidence: string[] | undefined = snap.shadows.size > 0 ? [] : undefined;
   for (let i = 0; i < n; i++) {
     progress?.began(i, origin + prev);
     const rec = unpackRecord(batch, i);
     const out = evaluateRecord(snap, rec, nowJson);
+    if (shadowEvidence !== undefined) {
+      const shadow = evaluateShadow(snap, rec, nowJson, out);
+      if (shadow !== undefined) shadowEvidence.push(shadow);
+    }
     const now = performance.now();
     const ms = now - prev;
     prev = now;
@@ -92,5 +98,7 @@ export function evaluateBatch(batch: RecordBatch): BatchResult {
     }
   }
   for (const [ds, ms] of latency) stats.evalMs[ds] = ms;
-  return { ...evidence.finish(), verdicts: verdicts.finish(), stats };
+  const result: BatchResult = { ...evidence.finish(), verdicts: verdicts.finish(), stats };
+  if (shadowEvidence?.length) result.shadowEvidence = shadowEvidence;
+  return result;
 }

@@ -5,11 +5,12 @@ import { canManageDataset } from '../authz.js';
 import { DatasetFilters, filterPage, hasFilter } from '../dataset-filter.js';
 import { ApiError } from '../errors.js';
 import { type App, BEARER, enforce, errorResponses, NO_CONTENT, principal, withEtag } from '../http.js';
+import { checkPolicyInput, checkSameUrn } from '../policy/check-input.js';
 import { findConflicts, ruleProblems } from '../resolution-rules.js';
 import type { SchemaRegistry } from '../schema-registry.js';
-import { type ContractView, Page, PageQuery, StoredResolution, UrnParams } from '../schemas.js';
-import type { ControlPlaneStore, Versioned } from '../store/types.js';
-import { checkPolicy, parseEtags, sameContent } from '../validation.js';
+import { Page, PageQuery, StoredResolution, UrnParams } from '../schemas.js';
+import type { ControlPlaneStore } from '../store/types.js';
+import { parseEtags, sameContent } from '../validation.js';
 import { versionedDelete } from '../versioned-delete.js';
 import { PutQuery, versionedPut } from '../versioned-put.js';
 
@@ -38,11 +39,7 @@ export function datasetRoutes(app: App, store: ControlPlaneStore, schemas: Schem
       const p = principal(req);
       const urn = req.params.dataset_urn;
       const input = req.body;
-      if (input.dataset_urn !== urn) {
-        throw new ApiError('ID_MISMATCH', `body dataset_urn ${input.dataset_urn} differs from the path ${urn}`, {
-          path: '/dataset_urn',
-        });
-      }
+      checkSameUrn(input, urn);
       let before: DatasetPolicy | undefined;
       const r = await versionedPut<DatasetPolicy>(store, {
         dryRun: req.query.dry_run === true,
@@ -56,31 +53,7 @@ export function datasetRoutes(app: App, store: ControlPlaneStore, schemas: Schem
           enforce(canManageDataset(p, cur?.owners, input.owners));
         },
         same: (cur) => sameContent(cur, input),
-        validate: async () => {
-          checkPolicy(input);
-          const contract =
-            input.contract_id === undefined
-              ? undefined
-              : await store.get<ContractView & Versioned>('contract', input.contract_id);
-          if (input.contract_id !== undefined && !contract) {
-            throw new ApiError('UNKNOWN_CONTRACT', `contract ${input.contract_id} does not exist`, {
-              path: '/contract_id',
-            });
-          }
-          // A deprecated contract keeps serving the policies that have it; none may newly take it.
-          if (contract?.deprecated_at && before?.contract_id !== input.contract_id) {
-            throw new ApiError('CONTRACT_DEPRECATED', `contract ${input.contract_id} is deprecated: use a newer one`, {
-              path: '/contract_id',
-              deprecated_at: contract.deprecated_at,
-              reason: contract.deprecation_reason,
-            });
-          }
-          if (input.schema_id !== undefined && !(await schemas.exists(input.schema_id))) {
-            throw new ApiError('UNKNOWN_SCHEMA', `schema ${input.schema_id} is not in the registry`, {
-              path: '/schema_id',
-            });
-          }
-        },
+        validate: () => checkPolicyInput(store, schemas, input, before?.contract_id),
         build: (_cur, version, at) => ({ ...input, version, updated_at: at, updated_by: p.sub }),
       });
       return withEtag(reply, r.doc.version)

@@ -1,10 +1,12 @@
 /**
  * DynamoDB store. Tables (`<prefix>-<name>`): policy, resolution, contract, dataset_ops,
- * global_ops (hash key `key`), audit (hash `log`, range `seq`) and meta (hash `name`).
+ * global_ops (hash key `key`), audit (hash `log`, range `seq`), history (hash `entity`
+ * = `<kind>/<key>`, range `seq`: the full body of every version of a HISTORY_KINDS entity) and
+ * meta (hash `name`).
  *
  * Every commit is one TransactWriteItems: the entity put conditioned on its version, the meta
  * watermark put conditioned on the value read just before, and the audit put at seq = new
- * watermark. Changes are thereby serialised store-wide (admin write rates are low), the
+ * watermark (plus, for a kind with history, the history put at the same seq). Changes are thereby serialised store-wide (admin write rates are low), the
  * watermark has no gaps, and no update is lost under concurrent PUTs.
  */
 import {
@@ -29,6 +31,8 @@ import {
   ENTITY_KINDS,
   type EntityKind,
   encodeCursor,
+  HISTORY_KINDS,
+  type HistoryEntry,
   type Mutation,
   type Page,
   type PageOptions,
@@ -45,7 +49,7 @@ export function tableNames(prefix: string) {
     EntityKind,
     string
   >;
-  return { entity, audit: `${p}audit`, meta: `${p}meta` };
+  return { entity, audit: `${p}audit`, meta: `${p}meta`, history: `${p}history` };
 }
 
 /** Creates the tables if missing (bootstrap; the stack script calls this). Idempotent. */
@@ -54,6 +58,7 @@ export async function createTables(client: DynamoDBClient, prefix: string): Prom
   const specs: { name: string; hash: string; range?: string }[] = [
     ...Object.values(t.entity).map((name) => ({ name, hash: 'key' })),
     { name: t.audit, hash: 'log', range: 'seq' },
+    { name: t.history, hash: 'entity', range: 'seq' },
     { name: t.meta, hash: 'name' },
   ];
   for (const s of specs) {
@@ -168,26 +173,9 @@ export class DynamoStore implements ControlPlaneStore {
             new TransactWriteItemsCommand({
               TransactItems: [
                 this.entityWrite(m),
-                {
-                  Put: {
-                    TableName: this.t.meta,
-                    Item: { name: { S: WATERMARK }, value: { N: String(next) } },
-                    ConditionExpression: w === 0 ? 'attribute_not_exists(#n) OR #val = :w' : '#val = :w',
-                    ExpressionAttributeNames: w === 0 ? { '#n': 'name', '#val': 'value' } : { '#val': 'value' },
-                    ExpressionAttributeValues: { ':w': { N: String(w) } },
-                  },
-                },
-                {
-                  Put: {
-                    TableName: this.t.audit,
-                    Item: {
-                      log: { S: AUDIT_LOG },
-                      seq: { N: String(next) },
-                      target: { S: m.audit.target },
-                      doc: { S: JSON.stringify(entry) },
-                    },
-                  },
-                },
+                this.watermarkWrite(w),
+                this.auditWrite(entry),
+                ...(HISTORY_KINDS.has(m.kind) ? [this.historyWrite(m, entry)] : []),
               ],
             }),
           );
@@ -205,6 +193,89 @@ export class DynamoStore implements ControlPlaneStore {
         }
       }
       throw new VersionConflictError('store too busy: could not take the watermark');
+    });
+  }
+
+  /** Moves the watermark from w to w + 1, failing if another change took w first. */
+  private watermarkWrite(w: number): TransactWriteItem {
+    return {
+      Put: {
+        TableName: this.t.meta,
+        Item: { name: { S: WATERMARK }, value: { N: String(w + 1) } },
+        ConditionExpression: w === 0 ? 'attribute_not_exists(#n) OR #val = :w' : '#val = :w',
+        ExpressionAttributeNames: w === 0 ? { '#n': 'name', '#val': 'value' } : { '#val': 'value' },
+        ExpressionAttributeValues: { ':w': { N: String(w) } },
+      },
+    };
+  }
+
+  private auditWrite(entry: AuditEntry): TransactWriteItem {
+    return {
+      Put: {
+        TableName: this.t.audit,
+        Item: {
+          log: { S: AUDIT_LOG },
+          seq: { N: String(entry.seq) },
+          target: { S: entry.target },
+          doc: { S: JSON.stringify(entry) },
+        },
+      },
+    };
+  }
+
+  private historyWrite(m: Mutation, entry: AuditEntry): TransactWriteItem {
+    const h: HistoryEntry = { ...entry, body: m.doc };
+    return {
+      Put: {
+        TableName: this.t.history,
+        Item: { entity: { S: `${m.kind}/${m.key}` }, seq: { N: String(entry.seq) }, doc: { S: JSON.stringify(h) } },
+      },
+    };
+  }
+
+  appendAudit(audit: Omit<AuditEntry, 'seq'>): Promise<number> {
+    return this.call(async () => {
+      for (let attempt = 0; attempt < MAX_WATERMARK_RETRIES; attempt++) {
+        const w = await this.readWatermark();
+        const next = w + 1;
+        try {
+          await this.client.send(
+            new TransactWriteItemsCommand({
+              TransactItems: [this.watermarkWrite(w), this.auditWrite({ seq: next, ...audit })],
+            }),
+          );
+          return next;
+        } catch (err) {
+          if (!(err instanceof TransactionCanceledException)) throw err;
+          await new Promise((r) => setTimeout(r, 5 + Math.random() * 20 * (attempt + 1)));
+        }
+      }
+      throw new VersionConflictError('store too busy: could not take the watermark');
+    });
+  }
+
+  history(kind: EntityKind, key: string, opts: PageOptions): Promise<Page<HistoryEntry>> {
+    return this.call(async () => {
+      const before = opts.cursor === undefined ? undefined : decodeCursor(opts.cursor, isNumber);
+      const r = await this.client.send(
+        new QueryCommand({
+          TableName: this.t.history,
+          KeyConditionExpression: before === undefined ? '#e = :e' : '#e = :e AND #s < :s',
+          ExpressionAttributeNames: { '#e': 'entity', ...(before === undefined ? {} : { '#s': 'seq' }) },
+          ExpressionAttributeValues: {
+            ':e': { S: `${kind}/${key}` },
+            ...(before === undefined ? {} : { ':s': { N: String(before) } }),
+          },
+          ScanIndexForward: false,
+          Limit: opts.limit,
+          ConsistentRead: true,
+        }),
+      );
+      const last = r.LastEvaluatedKey?.seq?.N;
+      return {
+        items: (r.Items ?? []).map((i) => docOf<HistoryEntry>(i)),
+        next_cursor: last ? encodeCursor(Number(last)) : null,
+      };
     });
   }
 

@@ -13,6 +13,8 @@ import {
   decodeCursor,
   type EntityKind,
   encodeCursor,
+  HISTORY_KINDS,
+  type HistoryEntry,
   type Mutation,
   type Page,
   type PageOptions,
@@ -23,6 +25,7 @@ const SCHEMA = `
 CREATE TABLE IF NOT EXISTS entities (kind TEXT NOT NULL, key TEXT NOT NULL, version INTEGER NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (kind, key));
 CREATE TABLE IF NOT EXISTS audit (seq INTEGER PRIMARY KEY, target TEXT NOT NULL, doc TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS audit_target ON audit (target, seq);
+CREATE TABLE IF NOT EXISTS history (kind TEXT NOT NULL, key TEXT NOT NULL, seq INTEGER NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (kind, key, seq));
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 INSERT OR IGNORE INTO meta (name, value) VALUES ('watermark', 0);
 `;
@@ -118,9 +121,44 @@ export class SqliteStore implements ControlPlaneStore {
       this.db
         .prepare('INSERT INTO audit (seq, target, doc) VALUES (?, ?, ?)')
         .run(next, m.audit.target, JSON.stringify(entry));
+      if (HISTORY_KINDS.has(m.kind)) {
+        const h: HistoryEntry = { ...entry, body: m.doc };
+        this.db
+          .prepare('INSERT INTO history (kind, key, seq, doc) VALUES (?, ?, ?, ?)')
+          .run(m.kind, m.key, next, JSON.stringify(h));
+      }
       return next;
     });
     return tx.immediate();
+  }
+
+  appendAudit(audit: Omit<AuditEntry, 'seq'>): Promise<number> {
+    return this.run(() => {
+      const tx = this.db.transaction(() => {
+        const next = this.readWatermark() + 1;
+        this.db.prepare("UPDATE meta SET value = ? WHERE name = 'watermark'").run(next);
+        this.db
+          .prepare('INSERT INTO audit (seq, target, doc) VALUES (?, ?, ?)')
+          .run(next, audit.target, JSON.stringify({ seq: next, ...audit }));
+        return next;
+      });
+      return tx.immediate();
+    });
+  }
+
+  history(kind: EntityKind, key: string, opts: PageOptions): Promise<Page<HistoryEntry>> {
+    return this.run(() => {
+      const before = opts.cursor === undefined ? Number.MAX_SAFE_INTEGER : decodeCursor(opts.cursor, isNumber);
+      const rows = this.db
+        .prepare('SELECT seq, doc FROM history WHERE kind = ? AND key = ? AND seq < ? ORDER BY seq DESC LIMIT ?')
+        .all(kind, key, before, opts.limit + 1) as { seq: number; doc: string }[];
+      const more = rows.length > opts.limit;
+      const page = more ? rows.slice(0, opts.limit) : rows;
+      return {
+        items: page.map((r) => JSON.parse(r.doc) as HistoryEntry),
+        next_cursor: more ? encodeCursor(page[page.length - 1].seq) : null,
+      };
+    });
   }
 
   audit(opts: PageOptions & { target?: string }): Promise<Page<AuditEntry>> {

@@ -6,11 +6,29 @@
  */
 import type { AuditEntry } from '../schemas.js';
 
-export type EntityKind = 'policy' | 'resolution' | 'contract' | 'dataset_ops' | 'global_ops';
-export const ENTITY_KINDS: readonly EntityKind[] = ['policy', 'resolution', 'contract', 'dataset_ops', 'global_ops'];
+export type EntityKind = 'policy' | 'resolution' | 'contract' | 'dataset_ops' | 'global_ops' | 'shadow';
+export const ENTITY_KINDS: readonly EntityKind[] = [
+  'policy',
+  'resolution',
+  'contract',
+  'dataset_ops',
+  'global_ops',
+  'shadow',
+];
 
 export interface Versioned {
   version: number;
+}
+
+/**
+ * Kinds whose every version keeps its full body beside the audit entry that made it, in the
+ * same atomic commit (GET .../policy/versions). Other kinds keep only the audit entry.
+ */
+export const HISTORY_KINDS: ReadonlySet<EntityKind> = new Set<EntityKind>(['policy', 'shadow']);
+
+/** One audited change of an entity with history: the audit entry plus the body it left (null: deleted). */
+export interface HistoryEntry extends AuditEntry {
+  body: Versioned | null;
 }
 
 export interface Mutation {
@@ -44,6 +62,13 @@ export interface ControlPlaneStore {
   watermark(): Promise<number>;
   /** Returns the new watermark; throws VersionConflictError when a condition fails. */
   commit(m: Mutation): Promise<number>;
+  /** Newest first: the audited changes of one entity of a HISTORY_KINDS kind, each with its body. */
+  history(kind: EntityKind, key: string, opts: PageOptions): Promise<Page<HistoryEntry>>;
+  /**
+   * Appends an audit entry that changes no entity (e.g. a replay run), at the next watermark.
+   * Returns its seq.
+   */
+  appendAudit(audit: Omit<AuditEntry, 'seq'>): Promise<number>;
   /** Newest first; optionally only one target. */
   audit(opts: PageOptions & { target?: string }): Promise<Page<AuditEntry>>;
   ping(): Promise<void>;

@@ -38,7 +38,7 @@ test('--version prints the package version; help and --help print the command li
   for (const args of [['help'], ['--help']]) {
     const r = sf(args);
     assert.equal(r.status, 0);
-    for (const c of ['control-plane', 'enforcer', 'demo', 'validate', 'apply'])
+    for (const c of ['control-plane', 'enforcer', 'demo', 'validate', 'apply', 'replay'])
       assert.match(r.stdout, new RegExp(`\\n  ${c} `));
   }
 });
@@ -50,6 +50,7 @@ test('--help on each command prints its options; help <command> does the same', 
     demo: ['Usage: signal-factory demo'],
     validate: ['--policy', '--schema', '--contract', '--topic'],
     apply: ['--file', '--dry-run', '--url', '--token'],
+    replay: ['--dataset', '--since', '--until', '--reason', '--to-topic', '--dry-run', 'SF_QUARANTINE_URI'],
   };
   for (const [command, words] of Object.entries(expected)) {
     for (const args of [
