@@ -235,9 +235,24 @@ test('the ops console in a real browser: datasets, toggles and their audit, evid
   );
 
   await t.test(
-    'dataset: FAIL evidence grouped by reason code, charts, and a sample opening the full evidence',
+    'dataset: FAIL evidence grouped by reason code, charts, version diff, and a sample opening the full evidence',
     async () => {
+      await cp.put(urnPath(ORDERS, 'policy'), policy(ORDERS, { volume_rpm_expected: 2000 }));
       await page.goto(`${cp.url}/ui/#/datasets/${encodeURIComponent(ORDERS)}`);
+      const versions = await call('GET', urnPath(ORDERS, 'policy/versions'));
+      if (versions.status === 200) {
+        await page.getByRole('button', { name: 'v2' }).click();
+        const diff = page.locator('table.diff tbody tr');
+        await diff.first().waitFor();
+        const cells = await diff.evaluateAll((rs) =>
+          rs.map((r) =>
+            Array.from(r.children as ArrayLike<{ textContent: string | null }>, (c) => c.textContent?.trim()),
+          ),
+        );
+        assert.deepEqual(cells, [['/volume_rpm_expected', '1000', '2000']]);
+      } else {
+        await page.getByText('Policy version history: not available on this control plane').waitFor();
+      }
       const reasons = page.locator('table.reasons tbody tr');
       await reasons.first().waitFor();
       const groups = await reasons.evaluateAll((rs) =>
