@@ -175,7 +175,7 @@ function businessStrings(n: number): string[] {
   return out.slice(0, n);
 }
 
-function businessEvent(i: number): Record<string, unknown> {
+function businessEvent(_i: number): Record<string, unknown> {
   const uuid = `${hex(8)}-${hex(4)}-4${hex(3)}-a${hex(3)}-${hex(12)}`;
   const ts = new Date(1767225600000 + Math.floor(rand() * 3e10)).toISOString();
   return {

@@ -8,7 +8,7 @@
  */
 import { isIPv6 } from 'node:net';
 import { isDateTime } from './formats.js';
-import { isNationalPhone } from './pii-phone.js';
+import { isNationalPhone, resetPhoneBudget } from './pii-phone.js';
 
 export const EMAIL = 1;
 export const PHONE = 2;
@@ -113,7 +113,10 @@ function scan(s: string): number {
   const ibanLength = s.length >= MIN_IBAN_LENGTH;
   if (ibanLength ? RUN_OR_IBAN_START.test(s) : RUN_START.test(s)) {
     const run = s.search(RUN_START);
-    if (run >= 0) mask |= numeric(s, run);
+    if (run >= 0) {
+      resetPhoneBudget();
+      mask |= numeric(s, run);
+    }
     // An IBAN's digit groups are not phones, cards or SSNs of their own (a string holding an
     // IBAN and also one of those reports the IBAN only: a documented limit).
     if (ibanLength && hasIban(s)) mask = (mask & ~(PHONE | PAYMENT_CARD | US_SSN)) | IBAN;

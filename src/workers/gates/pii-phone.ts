@@ -39,6 +39,19 @@ const cache = new Map<string, boolean>();
 const CACHE_MAX = 10_000;
 
 /**
+ * Library look-ups left for the current string: hostile input (thousands of distinct
+ * trunk-0 groups in one value) would otherwise cost milliseconds per candidate. Real values
+ * hold a handful of numbers; candidates past the budget are not reported.
+ */
+export const LOOKUPS_PER_STRING = 8;
+let lookupsLeft = LOOKUPS_PER_STRING;
+
+/** Called once per scanned string. */
+export function resetPhoneBudget(): void {
+  lookupsLeft = LOOKUPS_PER_STRING;
+}
+
+/**
  * `t`: a run of digits and separators (space, `-`, `.`, parentheses) that matched nothing
  * else; `digits`: its digit count; `groups`: its digit groups.
  */
@@ -47,6 +60,8 @@ export function isNationalPhone(t: string, digits: number, groups: number): bool
   if (shape === null) return false;
   let ok = cache.get(t);
   if (ok === undefined) {
+    if (lookupsLeft <= 0) return false;
+    lookupsLeft--;
     ok = shape === 'CN' ? validIn(t, 'CN') : PHONE_REGIONS.some((r) => validIn(t, r));
     if (cache.size >= CACHE_MAX) cache.clear();
     cache.set(t, ok);
