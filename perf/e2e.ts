@@ -52,7 +52,7 @@ export interface E2EOptions {
   maxWorkers: number;
   /** Only the drain scenario (and the profile): for iterating on the hot loop. */
   drainOnly?: boolean;
-  /** Profile the enforcer (node --cpu-prof) on an extra drain into this folder. */
+  /** Profile the baseline and the enforcer (node --cpu-prof), each on an extra drain, into subfolders of this one. */
   profileDir?: string;
   profileRecords: number;
   log: (msg: string) => void;
@@ -150,7 +150,8 @@ export interface E2EResult {
   limitDrainRate: number;
   latency: LatencyPhase[];
   scaling: DrainRun[];
-  profile?: ProfileSummary;
+  /** One profiled drain per process kind: the baseline's shows what the client library costs alone. */
+  profiles: ProfileSummary[];
   errors: string[];
   /** Raw offsets committed without evidence: a correctness break, the run fails. */
   brokenEvidence: number;
@@ -165,6 +166,7 @@ export interface KcatDrain {
 }
 
 export interface ProfileSummary {
+  kind: Kind;
   dir: string;
   /** The profiled drain itself (rate, CPU by thread: the profiler's own cost included). */
   run?: DrainRun;
@@ -547,7 +549,7 @@ async function latencyRun(
 }
 
 /** Self time per function of each .cpuprofile in `dir` (main thread and gate workers). */
-export function summariseProfiles(dir: string): ProfileSummary {
+export function summariseProfiles(kind: Kind, dir: string): ProfileSummary {
   const threads: ProfileSummary['threads'] = [];
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'))) {
     const prof = JSON.parse(readFileSync(join(dir, file), 'utf8')) as {
@@ -582,7 +584,7 @@ export function summariseProfiles(dir: string): ProfileSummary {
       top,
     });
   }
-  return { dir, threads };
+  return { kind, dir, threads };
 }
 
 export async function runE2E(opts: E2EOptions, logDir: string): Promise<E2EResult> {
@@ -598,6 +600,7 @@ export async function runE2E(opts: E2EOptions, logDir: string): Promise<E2EResul
     limitDrainRate: Number.NaN,
     latency: [],
     scaling: [],
+    profiles: [],
     errors: [],
     brokenEvidence: 0,
   };
@@ -700,18 +703,21 @@ export async function runE2E(opts: E2EOptions, logDir: string): Promise<E2EResul
         result.scaling = runs;
       }
 
-      // --- profile (last, so a failure here costs no figure) ---
+      // --- profiles (last, so a failure here costs no figure) ---
       if (opts.profileDir) {
-        try {
-          rmSync(opts.profileDir, { recursive: true, force: true });
-          mkdirSync(opts.profileDir, { recursive: true });
-          const praw = opts.scaling && !opts.drainOnly ? `${ctx.prefix}.raw.scale` : raw;
-          opts.log(`profile: enforcer under node --cpu-prof draining ${praw} -> ${opts.profileDir}`);
-          const run = await drainOne(ctx, 'enforcer', praw, 'profile', { profileDir: opts.profileDir });
-          await sleep(1000);
-          result.profile = { ...summariseProfiles(opts.profileDir), run };
-        } catch (e) {
-          result.errors.push(`profile: ${(e as Error).message}`);
+        const praw = opts.scaling && !opts.drainOnly ? `${ctx.prefix}.raw.scale` : raw;
+        for (const kind of ['baseline', 'enforcer'] as const) {
+          try {
+            const dir = join(opts.profileDir, kind);
+            rmSync(dir, { recursive: true, force: true });
+            mkdirSync(dir, { recursive: true });
+            opts.log(`profile: ${kind} under node --cpu-prof draining ${praw} -> ${dir}`);
+            const run = await drainOne(ctx, kind, praw, `profile-${kind}`, { profileDir: dir });
+            await sleep(1000);
+            result.profiles.push({ ...summariseProfiles(kind, dir), run });
+          } catch (e) {
+            result.errors.push(`profile ${kind}: ${(e as Error).message}`);
+          }
         }
       }
     } catch (e) {

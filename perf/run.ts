@@ -6,7 +6,7 @@
  * never fail it; a broken run (a scenario that throws, committed records without evidence)
  * exits 1.
  *
- *   perf/run [--quick | --full] [--no-micro] [--no-e2e] [--drain-only] [--profile] [--out <dir>]
+ *   perf/run [--quick | --full] [--no-micro] [--no-e2e] [--drain-only] [--profile] [--signals] [--out <dir>]
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util';
 import kafka from '@confluentinc/kafka-javascript';
 import { REPO_ROOT } from '../src/dev/services.js';
 import { type DrainRun, defaultOptions, type E2EResult, runE2E } from './e2e.js';
+import { runSignalsBench, signalsMarkdown } from './signals.js';
 
 interface MicroRow {
   task: string;
@@ -39,6 +40,8 @@ const { values } = parseArgs({
     'no-e2e': { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
     'drain-only': { type: 'boolean', default: false },
+    // Optional step: the Signal Engine benchmark (perf/signals.ts).
+    signals: { type: 'boolean', default: false },
     out: { type: 'string', default: join(REPO_ROOT, 'perf', 'results') },
   },
 });
@@ -69,7 +72,7 @@ const machine = {
   loadAvgStart: os.loadavg().map((x) => Math.round(x * 100) / 100),
   loadAvgEnd: [] as number[],
 };
-const command = `perf/run --${mode}${values.profile ? ' --profile' : ''}${values['no-micro'] ? ' --no-micro' : ''}${values['no-e2e'] ? ' --no-e2e' : ''}${values['drain-only'] ? ' --drain-only' : ''}`;
+const command = `perf/run --${mode}${values.signals ? ' --signals' : ''}${values.profile ? ' --profile' : ''}${values['no-micro'] ? ' --no-micro' : ''}${values['no-e2e'] ? ' --no-e2e' : ''}${values['drain-only'] ? ' --drain-only' : ''}`;
 
 /** Parses the console.table that gates.bench.js prints. */
 function parseTable(text: string): MicroRow[] {
@@ -287,10 +290,12 @@ function markdown(r: {
           ),
         );
     }
-    if (e2e.profile) {
+    for (const prof of e2e.profiles) {
       L.push('');
-      L.push('### Enforcer CPU profile (node --cpu-prof, drain), self time');
-      const pr = e2e.profile.run;
+      L.push(
+        `### ${prof.kind === 'baseline' ? 'Baseline' : 'Enforcer'} CPU profile (node --cpu-prof, drain), self time`,
+      );
+      const pr = prof.run;
       if (pr) {
         L.push('');
         L.push(
@@ -300,7 +305,7 @@ function markdown(r: {
               .join(', '),
         );
       }
-      for (const t of e2e.profile.threads) {
+      for (const t of prof.threads) {
         L.push('');
         L.push(`${t.thread} (${fmt(t.sampledMs)} ms busy):`);
         L.push('');
@@ -347,6 +352,10 @@ async function main(): Promise<number> {
     if (values.profile) opts.profileDir = join(REPO_ROOT, '.stack', 'perf-profile');
     e2e = await runE2E(opts, join(REPO_ROOT, '.stack', 'logs', 'perf'));
   }
+  const signals =
+    values.signals && brokers
+      ? await runSignalsBench({ brokers, events: mode === 'full' ? 500_000 : 200_000, datasets: 50, log })
+      : null;
   machine.loadAvgEnd = os.loadavg().map((x) => Math.round(x * 100) / 100);
   const durationSec = (performance.now() - t0) / 1000;
   const tg = targets(e2e, micro);
@@ -354,7 +363,7 @@ async function main(): Promise<number> {
   const stamp = started.toISOString().replace(/[:.]/g, '-');
   const base = join(values.out!, `${stamp}-${commit}${mode === 'quick' ? '-quick' : ''}`);
   mkdirSync(values.out!, { recursive: true });
-  const md = markdown({ e2e, micro, targets: tg, durationSec });
+  const md = markdown({ e2e, micro, targets: tg, durationSec }) + (signals ? `\n${signalsMarkdown(signals)}` : '');
   const json = {
     schema: 1,
     mode,
@@ -368,6 +377,7 @@ async function main(): Promise<number> {
     targets: tg,
     micro: micro ? { header: micro.header, rows: micro.rows, error: micro.error } : null,
     e2e,
+    signals,
   };
   writeFileSync(`${base}.json`, `${JSON.stringify(json, null, 2)}\n`);
   writeFileSync(`${base}.md`, md);

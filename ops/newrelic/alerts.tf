@@ -368,3 +368,48 @@ resource "newrelic_nrql_alert_condition" "evidence_latency_p95_high" {
     threshold_occurrences = "all"
   }
 }
+
+# Signal Engine dataset health (docs/signals.md): the engine's per-dataset breach gauges.
+resource "newrelic_nrql_alert_condition" "dataset_freshness_slo_breached" {
+  policy_id                    = newrelic_alert_policy.page.id
+  type                         = "static"
+  name                         = "DatasetFreshnessSloBreached"
+  description                  = "The newest record of a dataset has been older than its freshness_slo_sec for 5 minutes."
+  runbook_url                  = "${local.runbooks}/dataset-health.md"
+  enabled                      = true
+  violation_time_limit_seconds = 86400
+  aggregation_window           = 60
+
+  nrql {
+    query = "SELECT max(signals_dataset_breached) FROM Metric WHERE kind = 'FRESHNESS' FACET dataset"
+  }
+
+  critical {
+    operator              = "above_or_equals"
+    threshold             = 1
+    threshold_duration    = 300
+    threshold_occurrences = "all"
+  }
+}
+
+resource "newrelic_nrql_alert_condition" "dataset_evidence_gap" {
+  policy_id                    = newrelic_alert_policy.page.id
+  type                         = "static"
+  name                         = "DatasetEvidenceGap"
+  description                  = "No evidence of a dataset in complete minutes for 5 minutes while traffic is expected (Signal Engine)."
+  runbook_url                  = "${local.runbooks}/dataset-health.md"
+  enabled                      = true
+  violation_time_limit_seconds = 86400
+  aggregation_window           = 60
+
+  nrql {
+    query = "SELECT max(signals_dataset_breached) FROM Metric WHERE kind = 'EVIDENCE_GAP' FACET dataset"
+  }
+
+  critical {
+    operator              = "above_or_equals"
+    threshold             = 1
+    threshold_duration    = 300
+    threshold_occurrences = "all"
+  }
+}

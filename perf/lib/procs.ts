@@ -31,7 +31,7 @@ export async function startProcess(
   name: string,
   env: Record<string, string>,
   logDir: string,
-  /** Node flags (e.g. --cpu-prof, which NODE_OPTIONS refuses): the enforcer is then spawned here. */
+  /** Node flags for the enforcer or the baseline (e.g. --cpu-prof, which NODE_OPTIONS refuses). */
   nodeArgs: string[] = [],
 ): Promise<Service> {
   const port = await freePort();
@@ -55,7 +55,7 @@ export async function startProcess(
       ? java.args
       : kind === 'enforcer'
         ? [...nodeArgs, join(REPO_ROOT, 'bin', 'signal-factory.js'), 'enforcer']
-        : [BASELINE_JS];
+        : [...nodeArgs, BASELINE_JS];
     const child = spawn(java?.cmd ?? process.execPath, args, {
       env: { ...process.env, ...fullEnv },
       stdio: ['ignore', 'pipe', 'pipe'],

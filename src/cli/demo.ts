@@ -20,8 +20,9 @@ import { parseCommandArgs } from './args.js';
 const HELP = `Usage: signal-factory demo
 
 Runs the design's section 12 steel thread against the stack in the environment
-(. .stack/env after scripts/stack up): control plane + enforcer, one valid and one
-invalid orders event, the evidence of both, and the quarantined object's S3 key.
+(. .stack/env after scripts/stack up): control plane + enforcer + signal engine, one valid and one
+invalid orders event, the evidence of both, the quarantined object's S3 key, and then
+the orders dataset's health and the COMPLIANCE incident its invalid order opened.
 `;
 
 const RAW_TOPIC = 'raw.orders.events';
@@ -94,6 +95,28 @@ export async function run(argv: string[]): Promise<number> {
     );
     say(`enforcer ready at ${services[1].url}`);
 
+    // The Signal Engine, with demo-short durations: the invalid order's 50% FAIL share breaches TIER_1's 99%.
+    const sigPort = await freePort();
+    services.push(
+      await startService({
+        name: 'demo-signals',
+        command: 'signals',
+        env: {
+          SF_CONTROL_PLANE_URL: cp,
+          SF_SIGNALS_HTTP_PORT: String(sigPort),
+          SF_SIGNALS_GROUP_ID: 'signal-factory-signals-demo',
+          SF_SIGNALS_EVAL_INTERVAL_MS: '1000',
+          SF_SIGNALS_OPEN_AFTER_SEC: '2',
+          SF_SIGNALS_MIN_RECORDS: '2',
+          SF_POLICY_REFRESH_MS: '1000',
+        },
+        port: sigPort,
+        logDir,
+        readyTimeoutMs: 90_000,
+      }),
+    );
+    say(`signal engine ready at ${services[2].url}`);
+
     const evidenceMarks = await endOffsets(cfg.brokers, cfg.evidenceTopic);
     const rawMarks = await endOffsets(cfg.brokers, RAW_TOPIC);
     const principal = `orders-svc.${IDENTITY_KEY.id}.${createHmac('sha256', IDENTITY_KEY.secret).update('orders-svc').digest('hex')}`;
@@ -156,14 +179,33 @@ export async function run(argv: string[]): Promise<number> {
     }
     if (!key) throw new Error(`no quarantine object for ${fail.evidence_id}`);
     say(`\n=== quarantined record ===\ns3://${q.host}/${key}`);
+
+    const urn = 'urn:dp:orders:created';
+    let incident: { kind: string } | undefined;
+    for (let i = 0; i < 120 && !incident; i++) {
+      const r = await api(
+        cp,
+        admin,
+        'GET',
+        `/v1/incidents?dataset_urn=${encodeURIComponent(urn)}&state=open&kind=COMPLIANCE`,
+      );
+      incident = (r.body as { items?: Array<{ kind: string }> }).items?.[0];
+      if (!incident) await new Promise((r) => setTimeout(r, 500));
+    }
+    const health = await api(cp, admin, 'GET', `/v1/datasets/${encodeURIComponent(urn)}/health`);
+    say(`\n=== ${urn} health (Signal Engine) ===`);
+    say(JSON.stringify(health.body, null, 2));
+    say('\n=== incident opened by the invalid order ===');
+    say(incident ? JSON.stringify(incident, null, 2) : '(none within 60 s)');
     const ok =
       pass.validation.result === 'PASS' &&
       fail.validation.result === 'FAIL' &&
       JSON.stringify(fail.validation.failed_gates) === '["CONTRACT"]' &&
-      JSON.stringify(fail.validation.reason_codes) === '["MISSING_FIELD:customer_id"]';
+      JSON.stringify(fail.validation.reason_codes) === '["MISSING_FIELD:customer_id"]' &&
+      incident?.kind === 'COMPLIANCE';
     say(
       ok
-        ? '\ndemo: OK (PASS, FAIL with CONTRACT / MISSING_FIELD:customer_id, quarantined)'
+        ? '\ndemo: OK (PASS, FAIL with CONTRACT / MISSING_FIELD:customer_id, quarantined, COMPLIANCE incident open)'
         : '\ndemo: UNEXPECTED verdicts',
     );
     return ok ? 0 : 1;

@@ -21,6 +21,11 @@ const COMMANDS: Record<
   demo: { summary: 'the steel-thread demo (design section 12), end to end', load: () => import('./demo.js') },
   validate: { summary: 'run the gate pipeline over NDJSON records, no Kafka', load: () => import('./validate.js') },
   apply: { summary: 'policy-as-code: apply a file or directory through the API', load: () => import('./apply.js') },
+  signals: {
+    summary: 'run the Signal Engine (health and incidents from evidence)',
+    service: true,
+    load: () => import('./signals.js'),
+  },
 };
 const NAMES = [...Object.keys(COMMANDS), 'help'];
 

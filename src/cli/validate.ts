@@ -5,8 +5,9 @@
  * configuration error. Runs the same pipeline as the workers, in process.
  */
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { basename, extname } from 'node:path';
+import { basename, dirname, extname, join } from 'node:path';
 import Schema from 'typebox/schema';
 import { ConfigError } from '../common/config.js';
 import { readDocuments, readSpec } from '../common/documents.js';
@@ -15,6 +16,7 @@ import { ApiError } from '../control-plane/errors.js';
 import { checkContract, checkPolicy } from '../control-plane/validation.js';
 import { DataContractInput } from '../models/contract.js';
 import { DatasetPolicyInput } from '../models/policy.js';
+import { readWireHeader } from '../workers/gates/envelope.js';
 import type { RawRecord } from '../workers/gates/types.js';
 import { type CompiledSnapshot, compileSnapshot, evaluateRecord } from '../workers/pipeline.js';
 import type { PolicySnapshot, RegistrySchema } from '../workers/protocol.js';
@@ -30,12 +32,19 @@ Exit 0: all PASS; 1: any FAIL; 2: usage or configuration error (a broken policy,
 
 Files are JSON (.json, .avsc) or YAML (.yaml, .yml), read as 'apply' reads them: a policy or
 contract file may be the bare spec or an apply document (kind: Policy | Contract, spec: ...).
+A framed value (Confluent magic byte 0 + schema id, or the Glue header) is decoded with --schema
+whatever id its frame carries: the file stands for the registry.
 
 Options:
   --policy <file>     dataset policy (required)                  [env SF_VALIDATE_POLICY]
-  --schema <file>     writer schema: JSON Schema, or Avro (.avsc) [env SF_VALIDATE_SCHEMA]
+  --schema <file>     writer schema: JSON Schema, Avro (.avsc) or Protobuf (.proto; its imports are
+                      read from beside it)                       [env SF_VALIDATE_SCHEMA]
   --contract <file>   data contract; its contract_id must be the policy's [env SF_VALIDATE_CONTRACT]
   --topic <name>      raw topic the records come from [validate.input] [env SF_VALIDATE_TOPIC]
+  --value-encoding <utf8|base64>
+                      how each input line holds a record value: the value itself (utf8), or the
+                      base64 of binary values such as Confluent- or Glue-framed Avro/Protobuf
+                      [utf8]                                     [env SF_VALIDATE_VALUE_ENCODING]
   -h, --help          this help
 `;
 
@@ -76,15 +85,58 @@ function readSchema(file: string): string {
   return JSON.stringify(docs[0]);
 }
 
-function buildSnapshot(opts: { policy: string; schema?: string; contract?: string; topic: string }): PolicySnapshot {
+/** A .proto's imports, read from beside it (transitively; google/protobuf/* come with protobufjs). */
+function protoImports(file: string): { name: string; definition: string }[] {
+  const out: { name: string; definition: string }[] = [];
+  const seen = new Set<string>();
+  const visit = (text: string) => {
+    for (const m of text.matchAll(/^\s*import\s+(?:public\s+|weak\s+)?"([^"]+)"\s*;/gm)) {
+      const name = m[1];
+      if (seen.has(name) || name.startsWith('google/protobuf/')) continue;
+      seen.add(name);
+      let definition: string;
+      try {
+        definition = readFileSync(join(dirname(file), name), 'utf8');
+      } catch (err) {
+        throw new ConfigError(`schema ${file} imports ${name}, which cannot be read: ${(err as Error).message}`);
+      }
+      visit(definition);
+      out.push({ name, definition });
+    }
+  };
+  visit(readFileSync(file, 'utf8'));
+  return out;
+}
+
+/** The writer schema file as a registry entry. */
+function readWriterSchema(file: string): Pick<RegistrySchema, 'data_format' | 'definition' | 'references'> {
+  const ext = extname(file);
+  if (ext !== '.proto') return { data_format: ext === '.avsc' ? 'AVRO' : 'JSON', definition: readSchema(file) };
+  let definition: string;
+  try {
+    definition = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read schema ${file}: ${(err as Error).message}`);
+  }
+  const references = protoImports(file);
+  return { data_format: 'PROTOBUF', definition, references: references.length ? references : undefined };
+}
+
+function buildSnapshot(opts: {
+  policy: string;
+  schema?: string;
+  contract?: string;
+  topic: string;
+  /** Writer ids the input's frames carry: each names the --schema file. */
+  frameIds: Set<string>;
+}): PolicySnapshot {
   const policy = readSpec(opts.policy, 'Policy');
   const { version, updated_at, updated_by, ...input } = policy;
   checkModel(Schema.Compile(DatasetPolicyInput as never), input, `policy ${opts.policy}`);
   serverCheck(() => checkPolicy(input as unknown as DatasetPolicyInput), `policy ${opts.policy}`);
   const schemas: RegistrySchema[] = [];
   if (opts.schema !== undefined) {
-    const definition = readSchema(opts.schema);
-    const avro = extname(opts.schema) === '.avsc';
+    const writer = readWriterSchema(opts.schema);
     const schemaId =
       (input.schema_id as string | undefined) ??
       `glue:${basename(opts.schema)
@@ -92,15 +144,16 @@ function buildSnapshot(opts: { policy: string; schema?: string; contract?: strin
         .replace(/[^A-Za-z0-9._-]/g, '_')}:1`;
     input.schema_id = schemaId;
     const [, name, num] = schemaId.split(':');
-    schemas.push({
+    const local: RegistrySchema = {
       schema_id: schemaId,
-      version_id: versionId(definition),
+      version_id: versionId(writer.definition),
       schema_name: name,
       version_number: Number(num),
-      data_format: avro ? 'AVRO' : 'JSON',
-      definition,
+      ...writer,
       compatibility: 'NONE',
-    });
+    };
+    schemas.push(local);
+    for (const id of opts.frameIds) if (id !== local.version_id) schemas.push({ ...local, version_id: id });
   } else if (input.schema_id !== undefined) {
     throw new UsageError(`the policy names schema ${String(input.schema_id)}: pass it with --schema <file>`);
   }
@@ -166,6 +219,15 @@ async function readInput(file: string | undefined): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
+
+/** One base64 line (standard or URL-safe alphabet); anything else is a usage error naming the line. */
+function fromBase64(line: Buffer, i: number): Buffer {
+  const text = line.toString('latin1').trim();
+  if (!BASE64.test(text)) throw new UsageError(`--value-encoding base64: input line ${i + 1} is not base64`);
+  return Buffer.from(text, text.includes('-') || text.includes('_') ? 'base64url' : 'base64');
+}
+
 /** Splits on LF (bytes, so invalid UTF-8 reaches the ENVELOPE gate intact); a final newline ends the last line. */
 function lines(buf: Buffer): Buffer[] {
   const out: Buffer[] = [];
@@ -186,6 +248,7 @@ export async function run(argv: string[]): Promise<number> {
       schema: { type: 'string' },
       contract: { type: 'string' },
       topic: { type: 'string' },
+      'value-encoding': { type: 'string' },
     },
     true,
   );
@@ -199,21 +262,31 @@ export async function run(argv: string[]): Promise<number> {
   if (positionals.length > 1) throw new UsageError(`at most one input file; got ${positionals.length}`);
   const topic = values.topic ?? (env.SF_VALIDATE_TOPIC || 'validate.input');
   const schemaFile = values.schema ?? (env.SF_VALIDATE_SCHEMA || undefined);
+  const encoding = values['value-encoding'] ?? (env.SF_VALIDATE_VALUE_ENCODING || 'utf8');
+  if (encoding !== 'utf8' && encoding !== 'base64') {
+    throw new UsageError(`--value-encoding must be utf8 or base64, got "${encoding}"`);
+  }
+  const input = await readInput(positionals[0]);
+  const records = encoding === 'base64' ? lines(input).map(fromBase64) : lines(input);
+  const frameIds = new Set<string>();
+  for (const r of records) {
+    const h = readWireHeader(r);
+    if (h !== null && typeof h === 'object') frameIds.add(h.versionId);
+  }
   const snapshot = buildSnapshot({
     policy,
     schema: schemaFile,
     contract: values.contract ?? (env.SF_VALIDATE_CONTRACT || undefined),
     topic,
+    frameIds,
   });
   const snap = compileSnapshot(snapshot);
   checkCompiledSchema(snap, schemaFile);
   for (const w of snap.warnings) process.stderr.write(`signal-factory validate: warning: ${w}\n`);
-  const input = await readInput(positionals[0]);
   const now = Date.now();
   const nowJson = `"${new Date(now).toISOString()}"`;
   const summary = new Summary();
   const out: string[] = [];
-  const records = lines(input);
   for (let i = 0; i < records.length; i++) {
     const rec: RawRecord = {
       topic,

@@ -39,7 +39,11 @@ class StopRequested extends Error {
 
 /** Settles with `p`, or rejects with the signal's reason as soon as it aborts. */
 export function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
+  if (signal.aborted) {
+    // Nobody waits for `p` any more: its own later rejection must not become an unhandled one.
+    p.catch(() => {});
+    return Promise.reject(signal.reason);
+  }
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(signal.reason);
     signal.addEventListener('abort', onAbort, { once: true });

@@ -24,8 +24,10 @@ import { datasetRoutes } from './routes/datasets.js';
 import { evidenceRoutes } from './routes/evidence.js';
 import { feedRoutes } from './routes/feeds.js';
 import { opsRoutes } from './routes/ops.js';
+import { type SignalsDeps, signalsRoutes } from './routes/signals.js';
 import { systemRoutes } from './routes/system.js';
 import type { SchemaRegistry } from './schema-registry.js';
+import { SignalsView } from './signals/view.js';
 import { SnapshotFeed } from './snapshot.js';
 import type { ControlPlaneStore } from './store/types.js';
 
@@ -40,6 +42,8 @@ export interface AppDeps {
   logger?: Logger;
   registry?: Registry;
   bodyLimit?: number;
+  /** The Signal Engine's output; absent: health and incidents answer 503 SIGNALS_DISABLED. */
+  signals?: SignalsDeps;
 }
 
 /** Longest raw path parameter: a 300-character id fully percent-encoded, with room to spare. */
@@ -293,6 +297,11 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   opsRoutes(app, deps.store);
   feedRoutes(app, deps.store, feed);
   evidenceRoutes(app, deps.evidence, evidenceStatus);
+  signalsRoutes(
+    app,
+    deps.store,
+    deps.signals ?? { view: new SignalsView(), staleAfterSec: 60, disabledReason: 'no signals view configured' },
+  );
   systemRoutes(app, deps.store, registry, evidenceStatus);
   await app.ready();
   return app;

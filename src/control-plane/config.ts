@@ -1,6 +1,7 @@
 /** Control plane configuration from the environment (every variable is in docs/api.md). */
 import { hostname } from 'node:os';
 import { type CommonConfig, ConfigError, commonConfig, env } from '../common/config.js';
+import { type ConfluentRegistryConfig, confluentRegistryConfig } from '../common/confluent-registry.js';
 import { type AuthConfig, authConfigFromEnv } from './auth.js';
 import { DEFAULT_POLICY_STORE } from './store/index.js';
 
@@ -10,6 +11,10 @@ export interface ControlPlaneConfig extends CommonConfig {
   policyStore: string;
   createTables: boolean;
   schemaCheck: 'glue' | 'off';
+  /** SF_SCHEMA_CHECK=off: no registry is asked, `csr:` ids included. */
+  schemaCheckOff: boolean;
+  /** The Confluent-compatible registry `csr:` schema ids are checked against, when set. */
+  schemaRegistry: ConfluentRegistryConfig | undefined;
   /** Why the schema check is on or off (logged at start). */
   schemaCheckReason: string;
   auth: AuthConfig;
@@ -19,6 +24,11 @@ export interface ControlPlaneConfig extends CommonConfig {
   evidenceIndexPath: string;
   evidenceIndexGroupId: string;
   evidenceIndexMaxRows: number;
+  signalsView: boolean;
+  signalsViewReason: string;
+  signalsTopic: string;
+  incidentsTopic: string;
+  signalsStaleAfterSec: number;
 }
 
 function onOff(name: string, fallback: boolean): boolean {
@@ -66,10 +76,22 @@ function evidenceIndex(): { evidenceIndex: boolean; evidenceIndexReason: string 
   };
 }
 
+/** SF_SIGNALS_VIEW=auto (default): read the Signal Engine's topics when SF_KAFKA_BROKERS is set. */
+function signalsView(): { signalsView: boolean; signalsViewReason: string } {
+  const v = env.str('SF_SIGNALS_VIEW', 'auto');
+  if (v !== 'auto' && v !== 'on' && v !== 'off')
+    throw new ConfigError(`SF_SIGNALS_VIEW must be auto, on or off, got "${v}"`);
+  if (v === 'off') return { signalsView: false, signalsViewReason: 'SF_SIGNALS_VIEW=off' };
+  if (v === 'on' || isSet('SF_KAFKA_BROKERS')) return { signalsView: true, signalsViewReason: `SF_SIGNALS_VIEW=${v}` };
+  return { signalsView: false, signalsViewReason: 'SF_KAFKA_BROKERS is not set (or set SF_SIGNALS_VIEW=on)' };
+}
+
 export function controlPlaneConfig(): ControlPlaneConfig {
   return {
     ...commonConfig(),
     ...schemaCheck(),
+    schemaCheckOff: process.env.SF_SCHEMA_CHECK === 'off',
+    schemaRegistry: confluentRegistryConfig(),
     ...evidenceIndex(),
     port: env.int('SF_HTTP_PORT', 8080),
     host: env.str('SF_HTTP_HOST', '0.0.0.0'),
@@ -80,5 +102,9 @@ export function controlPlaneConfig(): ControlPlaneConfig {
     // Each replica keeps its own embedded index, so each needs every partition: one group per host.
     evidenceIndexGroupId: env.str('SF_EVIDENCE_INDEX_GROUP_ID', `signal-factory-control-plane-${hostname()}`),
     evidenceIndexMaxRows: env.int('SF_EVIDENCE_INDEX_MAX_ROWS', 1_000_000, 1),
+    ...signalsView(),
+    signalsTopic: env.str('SF_SIGNALS_TOPIC', 'signal_factory.signals'),
+    incidentsTopic: env.str('SF_INCIDENTS_TOPIC', 'signal_factory.incidents'),
+    signalsStaleAfterSec: env.int('SF_SIGNALS_STALE_SEC', 60, 1),
   };
 }

@@ -1,9 +1,12 @@
 /**
- * Does a policy's schema_id (`glue:<schema>:<version>`) exist in the Glue registry
- * (SF_GLUE_REGISTRY)? Found versions are cached: Glue schema versions are immutable.
+ * Does a policy's schema_id exist in its registry: `glue:<schema>:<version>` in the Glue
+ * registry (SF_GLUE_REGISTRY), `csr:<subject>:<version>` / `csr:id:<n>` in the
+ * Confluent-compatible one (SF_SCHEMA_REGISTRY_URL)? Found versions are cached: registered
+ * schema versions are immutable in both.
  */
 import { EntityNotFoundException, GetSchemaVersionCommand, type GlueClient } from '@aws-sdk/client-glue';
-import { parseSchemaId } from '../models/common.js';
+import type { ConfluentRegistryClient } from '../common/confluent-registry.js';
+import { parseSchemaId, parseSchemaRef, type RegistryKind } from '../models/common.js';
 import { ApiError } from './errors.js';
 
 export interface SchemaRegistry {
@@ -41,6 +44,44 @@ export class GlueSchemaRegistry implements SchemaRegistry {
         { cause: (err as Error).name, switch: 'SF_SCHEMA_CHECK' },
       );
     }
+  }
+}
+
+export class ConfluentSchemaRegistry implements SchemaRegistry {
+  private readonly known = new Set<string>();
+
+  constructor(private readonly client: ConfluentRegistryClient) {}
+
+  async exists(schemaId: string): Promise<boolean> {
+    if (this.known.has(schemaId)) return true;
+    const ref = parseSchemaRef(schemaId);
+    if (ref === null || ref.registry !== 'csr') return false;
+    let found: boolean;
+    try {
+      found = await this.client.exists(ref.id !== null ? { id: ref.id } : { subject: ref.name!, version: ref.version });
+    } catch (err) {
+      throw new ApiError(
+        'SCHEMA_REGISTRY_UNAVAILABLE',
+        `schema registry ${this.client.cfg.url} did not answer (${(err as Error).message}): check SF_SCHEMA_REGISTRY_URL ` +
+          'and its credentials, or set SF_SCHEMA_CHECK=off on the control plane to accept schema ids unchecked',
+        { cause: (err as Error).name, switch: 'SF_SCHEMA_CHECK' },
+      );
+    }
+    if (found) this.known.add(schemaId);
+    return found;
+  }
+}
+
+/**
+ * Sends each schema id to the registry it names. A registry with no checker (not configured,
+ * or checks off) accepts its ids unchecked, as SF_SCHEMA_CHECK=off does for all of them.
+ */
+export class RoutedSchemaRegistry implements SchemaRegistry {
+  constructor(private readonly byKind: Partial<Record<RegistryKind, SchemaRegistry>>) {}
+
+  exists(schemaId: string): Promise<boolean> {
+    const checker = this.byKind[schemaId.startsWith('csr:') ? 'csr' : 'glue'];
+    return checker === undefined ? Promise.resolve(true) : checker.exists(schemaId);
   }
 }
 

@@ -1,13 +1,17 @@
 /** Wires the app from the environment: store, auth, Glue check, evidence index and its consumer. */
 import { glueClient } from '../common/aws.js';
+import { ConfluentRegistryClient } from '../common/confluent-registry.js';
 import { createLogger } from '../common/logger.js';
+import { ACKS_TOPIC_SUFFIX } from '../signals/topics.js';
 import { buildApp } from './app.js';
 import { createAuthenticator } from './auth.js';
 import type { ControlPlaneConfig } from './config.js';
 import { EvidenceIndexer } from './evidence/consumer.js';
 import { SqliteEvidenceIndex } from './evidence/index-store.js';
 import { disabledStatus } from './evidence/status.js';
-import { GlueSchemaRegistry, noSchemaCheck } from './schema-registry.js';
+import { ConfluentSchemaRegistry, GlueSchemaRegistry, RoutedSchemaRegistry } from './schema-registry.js';
+import { SignalsFeed } from './signals/consumer.js';
+import { SignalsView } from './signals/view.js';
 import { openStore } from './store/index.js';
 
 export interface RunningControlPlane {
@@ -19,8 +23,13 @@ export async function startControlPlane(cfg: ControlPlaneConfig): Promise<Runnin
   const logger = createLogger('control-plane', cfg.logLevel);
   const auth = createAuthenticator(cfg.auth);
   const store = await openStore(cfg.policyStore, cfg, { createTables: cfg.createTables });
-  const schemas =
-    cfg.schemaCheck === 'glue' ? new GlueSchemaRegistry(glueClient(cfg), cfg.glueRegistry) : noSchemaCheck;
+  const schemas = new RoutedSchemaRegistry({
+    glue: cfg.schemaCheck === 'glue' ? new GlueSchemaRegistry(glueClient(cfg), cfg.glueRegistry) : undefined,
+    csr:
+      cfg.schemaCheckOff || cfg.schemaRegistry === undefined
+        ? undefined
+        : new ConfluentSchemaRegistry(new ConfluentRegistryClient(cfg.schemaRegistry)),
+  });
   const evidence = cfg.evidenceIndex
     ? new SqliteEvidenceIndex(cfg.evidenceIndexPath, cfg.evidenceIndexMaxRows)
     : undefined;
@@ -34,7 +43,24 @@ export async function startControlPlane(cfg: ControlPlaneConfig): Promise<Runnin
       })
     : undefined;
   const evidenceStatus = indexer ? () => indexer.status() : () => disabledStatus(cfg.evidenceIndexReason);
-  const app = await buildApp({ store, auth, schemas, evidence, evidenceStatus, logger });
+  const view = new SignalsView();
+  const feed = cfg.signalsView
+    ? new SignalsFeed({
+        brokers: cfg.brokers,
+        signalsTopic: cfg.signalsTopic,
+        incidentsTopic: cfg.incidentsTopic,
+        acksTopic: `${cfg.incidentsTopic}${ACKS_TOPIC_SUFFIX}`,
+        view,
+        logger,
+      })
+    : undefined;
+  const signals = {
+    view,
+    feed,
+    staleAfterSec: cfg.signalsStaleAfterSec,
+    disabledReason: feed ? undefined : cfg.signalsViewReason,
+  };
+  const app = await buildApp({ store, auth, schemas, evidence, evidenceStatus, logger, signals });
   let url: string;
   try {
     url = await app.listen({ port: cfg.port, host: cfg.host });
@@ -47,6 +73,7 @@ export async function startControlPlane(cfg: ControlPlaneConfig): Promise<Runnin
   }
   // The API serves without the index consumer: a broker outage must not take policies down.
   indexer?.start();
+  feed?.start();
   logger.info(
     {
       url,
@@ -65,6 +92,7 @@ export async function startControlPlane(cfg: ControlPlaneConfig): Promise<Runnin
     async close() {
       await app.close();
       await indexer?.stop();
+      await feed?.stop();
       evidence?.close();
       await store.close();
     },

@@ -1,5 +1,6 @@
 /** Enforcer configuration from the environment (names in INTERFACE.md and the README table). */
 import { type CommonConfig, ConfigError, commonConfig, defaultWorkers, env } from '../common/config.js';
+import { type ConfluentRegistryConfig, confluentRegistryConfig } from '../common/confluent-registry.js';
 
 export interface EnforcerConfig extends CommonConfig {
   /** Raw topics: a list, or a single regex (librdkafka subscribes with a leading ^). */
@@ -29,6 +30,8 @@ export interface EnforcerConfig extends CommonConfig {
   policyRefreshMs: number;
   schemaCacheTtlMs: number;
   schemaRetryMs: number;
+  /** The Confluent-compatible registry for `csr:` schema ids and Confluent-framed records (SF_SCHEMA_REGISTRY_*). */
+  schemaRegistry: ConfluentRegistryConfig | undefined;
   /** Where evidence (and republished records) go: a separate cluster is allowed [SF_KAFKA_BROKERS]. */
   evidenceBrokers: string;
   /** Static group membership (group.instance.id), e.g. the pod name: a restarted process gets its partitions back at once. */
@@ -95,6 +98,7 @@ export function enforcerConfig(): EnforcerConfig {
     policyRefreshMs: env.int('SF_POLICY_REFRESH_MS', 2000, 100),
     schemaCacheTtlMs: env.int('SF_SCHEMA_CACHE_TTL_MS', 120_000, 1000),
     schemaRetryMs: env.int('SF_SCHEMA_RETRY_MS', 5000, 100),
+    schemaRegistry: confluentRegistryConfig(),
     lagRefreshMs: env.int('SF_LAG_REFRESH_MS', 5000, 100),
     quarantineUri: process.env.SF_QUARANTINE_URI || undefined,
     deliveryTimeoutMs: env.int('SF_EVIDENCE_DELIVERY_TIMEOUT_MS', 120_000, 1000),

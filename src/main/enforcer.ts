@@ -12,6 +12,7 @@
  */
 import type { Tracer } from '@opentelemetry/api';
 import { glueClient, s3Client } from '../common/aws.js';
+import { ConfluentRegistryClient } from '../common/confluent-registry.js';
 import type { Message, TopicPartition } from '../common/kafka.js';
 import { abortable, retryUntilAborted, sleep } from '../common/lifecycle.js';
 import type { Logger } from '../common/logger.js';
@@ -31,7 +32,7 @@ import { OffsetTracker, type PartitionState, type Segment } from './offsets.js';
 import { type EmitChunk, PartitionEmitter } from './partition-emitter.js';
 import { PolicySnapshots } from './policy-snapshot.js';
 import { type ConsumedRecord, toRecord } from './records.js';
-import { SchemaRegistryCache } from './schema-registry.js';
+import { ConfluentSource, GlueSource, SchemaRegistryCache, type SchemaSource } from './schema-registry.js';
 import { type RecordSpans, RecordTracer } from './tracing.js';
 
 /** Longest wait of a holding loop before it looks at the bound again (completions wake it sooner). */
@@ -63,6 +64,18 @@ class BatchCompletion implements AckSink {
 
 /** One Kafka connect attempt; short, because a native connect in flight delays process exit. */
 const CONNECT_ATTEMPT_MS = 5000;
+
+/** Registry requests one consumed batch may cost for ids its framed records carry (the rest wait). */
+const MAX_SCHEMA_LOOKUPS_PER_BATCH = 8;
+
+/** Glue always (ids name it explicitly); the Confluent-compatible registry when SF_SCHEMA_REGISTRY_URL is set. */
+function schemaRegistryCache(cfg: EnforcerConfig): SchemaRegistryCache {
+  const sources: SchemaSource[] = [new GlueSource(glueClient(cfg), cfg.glueRegistry, cfg.schemaCacheTtlMs)];
+  if (cfg.schemaRegistry !== undefined) {
+    sources.push(new ConfluentSource(new ConfluentRegistryClient(cfg.schemaRegistry), cfg.schemaCacheTtlMs));
+  }
+  return new SchemaRegistryCache(sources, cfg.schemaCacheTtlMs);
+}
 
 export class Enforcer {
   readonly metrics = new EnforcerMetrics();
@@ -101,7 +114,7 @@ export class Enforcer {
       controlPlaneUrl: cfg.controlPlaneUrl,
       token: cfg.controlPlaneToken,
       identityKeys: cfg.identityKeys,
-      registry: new SchemaRegistryCache(glueClient(cfg), cfg.glueRegistry, cfg.schemaCacheTtlMs),
+      registry: schemaRegistryCache(cfg),
       schemaRetryMs: cfg.schemaRetryMs,
       metrics: this.metrics,
       log,
@@ -337,7 +350,7 @@ export class Enforcer {
       }
       this.metrics.rawObserved.inc({ topic: st.topic }, grp.count);
     }
-    if (wireIds.size > 0) await this.snapshots.ensureSchemas(wireIds);
+    if (wireIds.size > 0) await this.snapshots.ensureSchemas(wireIds, MAX_SCHEMA_LOOKUPS_PER_BATCH);
     const now = Date.now();
     let spans: Array<RecordSpans | undefined> | undefined;
     if (this.tracer.enabled) {

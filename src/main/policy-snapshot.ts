@@ -8,10 +8,10 @@
 import { fetchSnapshot } from '../common/control-plane-api.js';
 import { mintDevToken } from '../common/dev-token.js';
 import type { Logger } from '../common/logger.js';
-import { parseSchemaId } from '../models/common.js';
+import { parseSchemaRef, type RegistryKind } from '../models/common.js';
 import type { PolicySnapshot } from '../workers/protocol.js';
 import type { EnforcerMetrics } from './metrics.js';
-import type { SchemaRegistryCache } from './schema-registry.js';
+import { registryOf, type SchemaRegistryCache } from './schema-registry.js';
 
 type ControlPlaneSnapshot = Pick<PolicySnapshot, 'policies' | 'resolution' | 'contracts' | 'ops'> & { version: number };
 
@@ -33,8 +33,11 @@ export class PolicySnapshots {
   private lastConfirmedAt = 0;
   /** Schema ids that could not be fetched, with when they were last tried. */
   private readonly unavailable = new Map<string, number>();
+  /** Schema ids the registry says do not exist, with when they were last asked (retried like the others). */
+  private readonly missing = new Map<string, number>();
   private readonly known = new Set<string>();
-  private registryDownUntil = 0;
+  /** Per registry: no asking it again before this time after a failure (the retry circuit). */
+  private readonly registryDownUntil = new Map<RegistryKind, number>();
   private version = 0;
   private current: { version: number; buffer: SharedArrayBuffer } | undefined;
   private dirty = true;
@@ -128,11 +131,11 @@ export class PolicySnapshots {
       if (!p.schema_id) continue;
       ids.push(p.schema_id);
       const mode = p.compatibility_mode;
-      const parsed = parseSchemaId(p.schema_id);
+      const parsed = parseSchemaRef(p.schema_id);
       // *_ALL modes compare against every earlier version: fetch them too (bounded).
-      if (parsed && (mode === undefined || mode.endsWith('_ALL'))) {
+      if (parsed?.name && mode?.endsWith('_ALL')) {
         for (let v = Math.max(1, parsed.version - MAX_HISTORY); v < parsed.version; v++) {
-          if (mode?.endsWith('_ALL')) ids.push(`glue:${parsed.name}:${v}`);
+          ids.push(`${parsed.registry}:${parsed.name}:${v}`);
         }
       }
     }
@@ -141,26 +144,41 @@ export class PolicySnapshots {
 
   /**
    * Makes sure the given schema ids / version ids are cached, or marked unavailable. After a
-   * registry failure the registry is not asked again for `schemaRetryMs` (a circuit), so an
-   * outage costs the consume loop one timeout per interval, not one per batch.
+   * registry failure that registry is not asked again for `schemaRetryMs` (a circuit per
+   * registry: Glue and the Confluent-compatible one fail independently), so an outage costs the
+   * consume loop one timeout per interval, not one per batch. `maxLookups` bounds the registry
+   * requests of one call: a batch of records framed with many distinct unknown ids (garbage
+   * after a 0 byte reads as a Confluent id) must not stall the consume loop on one lookup per
+   * record; the ids over the budget are unavailable for this batch and asked for later.
    */
-  async ensureSchemas(ids: Iterable<string>): Promise<void> {
+  async ensureSchemas(ids: Iterable<string>, maxLookups = Number.POSITIVE_INFINITY): Promise<void> {
+    let lookups = 0;
     for (const id of ids) {
-      if (Date.now() < this.registryDownUntil && !this.known.has(id)) {
+      const kind = registryOf(id);
+      if (Date.now() < (this.registryDownUntil.get(kind) ?? 0) && !this.known.has(id)) {
         this.markUnavailable(id, 'circuit open');
+        continue;
+      }
+      if (!this.known.has(id) && ++lookups > maxLookups) {
+        this.markUnavailable(id, 'lookup budget of the batch spent');
         continue;
       }
       const r = await this.opts.registry.get(id);
       this.opts.metrics.cacheLookup(r.ok && r.cached);
       if (r.ok) {
+        this.missing.delete(id);
         if (!this.known.has(id)) {
           this.known.add(id);
           this.known.add(r.schema.version_id);
           this.dirty = true;
         }
         if (!r.cached || this.unavailable.delete(id)) this.dirty = true;
+      } else if (r.notFound) {
+        // An answer, not an outage: the record gets SCHEMA_NOT_FOUND and the registry stays open.
+        if (this.unavailable.delete(id)) this.dirty = true;
+        this.missing.set(id, Date.now());
       } else {
-        this.registryDownUntil = Date.now() + this.opts.schemaRetryMs;
+        this.registryDownUntil.set(kind, Date.now() + this.opts.schemaRetryMs);
         this.markUnavailable(id, r.error);
       }
     }
@@ -180,7 +198,7 @@ export class PolicySnapshots {
    */
   isKnownSchema(id: string): boolean {
     if (this.known.has(id)) return true;
-    const failedAt = this.unavailable.get(id);
+    const failedAt = this.unavailable.get(id) ?? this.missing.get(id);
     return failedAt !== undefined && Date.now() - failedAt < this.opts.schemaRetryMs;
   }
 

@@ -6,4 +6,5 @@ export * from './gates.js';
 export * from './ops.js';
 export * from './policy.js';
 export * from './resolution.js';
+export * from './signals.js';
 export * from './snapshot.js';

@@ -44,6 +44,28 @@ export const ProducerIdentitySettings = Type.Object(
 );
 export type ProducerIdentitySettings = Static<typeof ProducerIdentitySettings>;
 
+/**
+ * The dataset's service-level objectives for the Signal Engine (docs/signals.md). Absent fields
+ * take the tier's defaults (SLO_TIER_DEFAULTS).
+ */
+export const PolicySlo = Type.Object(
+  {
+    /** Least PASS share over the window before the dataset is in breach (0..1). */
+    compliance_min: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+    /** The rolling window the compliance rate and volume are computed over. */
+    window_sec: Type.Optional(Type.Integer({ minimum: 60, maximum: 86_400 })),
+  },
+  { additionalProperties: false },
+);
+export type PolicySlo = Static<typeof PolicySlo>;
+
+/** Per-tier SLO defaults: a stricter tier breaches sooner. */
+export const SLO_TIER_DEFAULTS = {
+  TIER_1: { compliance_min: 0.99, window_sec: 300 },
+  TIER_2: { compliance_min: 0.95, window_sec: 600 },
+  TIER_3: { compliance_min: 0.9, window_sec: 900 },
+} as const;
+
 /** The policy body a client PUTs (design section 6.2, plus what the enforcer needs). */
 export const DatasetPolicyInput = Type.Object(
   {
@@ -61,6 +83,8 @@ export const DatasetPolicyInput = Type.Object(
     /** Overrides the compatibility mode the registry holds for the schema. */
     compatibility_mode: Type.Optional(CompatibilityMode),
     producer_identity: Type.Optional(ProducerIdentitySettings),
+    /** Signal Engine objectives; tier defaults when absent. */
+    slo: Type.Optional(PolicySlo),
   },
   { additionalProperties: false },
 );

@@ -5,7 +5,8 @@ import { Confidence, DatasetUrn } from './common.js';
  * How a raw record is mapped to a dataset (design section 6.3).
  * - TOPIC: source_value is a topic name.
  * - TOPIC_PATTERN: source_value is a regular expression matched against the whole topic name.
- * - SCHEMA_ID: source_value is a Glue schema version id (UUID) or `glue:<schema>:<version>`.
+ * - SCHEMA_ID: source_value is a Glue schema version id (UUID), `glue:<schema>:<version>`, a
+ *   Confluent global id `csr:id:<n>` or `csr:<subject>:<version>` (what a framed record's writer is).
  * - HEADER: source_value is `<header name>=<value>`.
  * extraction_rule disambiguates records within a source: `<payload field path>=<value>`
  * or `header:<name>=<value>` (e.g. `event_type=orders.created`).

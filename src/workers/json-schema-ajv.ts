@@ -16,7 +16,7 @@ import type { Draft } from './json-schema-draft.js';
 const require = createRequire(import.meta.url);
 export interface Ajv {
   compile(schema: unknown): ValidateFunction;
-  addSchema(schema: unknown): unknown;
+  addSchema(schema: unknown, key?: string): unknown;
   addMetaSchema(schema: unknown): unknown;
   addFormat(name: string, check: (s: string) => boolean): unknown;
   getSchema(id: string): ValidateFunction | undefined;

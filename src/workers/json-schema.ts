@@ -89,9 +89,11 @@ export class JsonSchemaEngines {
       ajv = newAjv(draft, allErrors);
       // A referenced document of another draft is read with this engine's rules: cross-draft
       // references are rare, and an ajv instance has one vocabulary.
-      for (const doc of this.context.values()) {
+      for (const [key, doc] of this.context) {
         try {
-          ajv.addSchema(this.prep(doc));
+          // By its key too: a Confluent reference is `$ref`ed by its name, not by an `$id`.
+          const id = doc !== null && typeof doc === 'object' ? (doc as { $id?: unknown }).$id : undefined;
+          ajv.addSchema(this.prep(doc), typeof id === 'string' && id.replace(/#$/, '') === key ? undefined : key);
         } catch {
           // Broken or clashing: it reports its own problem when compiled as a writer.
         }

@@ -14,16 +14,21 @@ import type {
 } from '../models/index.js';
 import type { CompatibilityMode } from '../models/policy.js';
 
-/** A writer schema as fetched from the Glue Schema Registry. Immutable per version id. */
+/** A writer schema as fetched from a registry (Glue or Confluent-compatible). Immutable per version id. */
 export interface RegistrySchema {
-  /** `glue:<schema name>:<version number>` */
+  /** `glue:<schema name>:<version number>`, `csr:<subject>:<version>`, or `csr:id:<n>` when only the id is known. */
   schema_id: string;
-  /** Glue schema version id (UUID), as carried by the Glue SerDe wire format. */
+  /**
+   * The id a framed record carries: the Glue schema version UUID (Glue SerDe wire format) or
+   * `csr:id:<global id>` (Confluent framing).
+   */
   version_id: string;
   schema_name: string;
   version_number: number;
   data_format: 'JSON' | 'AVRO' | 'PROTOBUF';
   definition: string;
+  /** Referenced schemas' texts by the name the definition uses for them (Confluent references), dependencies first. */
+  references?: { name: string; definition: string }[];
   /** The registry's compatibility setting for the schema. */
   compatibility: CompatibilityMode;
 }

@@ -1,6 +1,7 @@
 /**
- * Writer schemas compiled once per snapshot: JSON Schema through ajv, one engine per draft
- * (json-schema.ts), avsc types for Avro, and a fingerprint of the canonical definition.
+ * Writer schemas compiled once per snapshot: JSON Schema with one engine per draft
+ * (json-schema.ts), avsc types for Avro, protobufjs for Protobuf, and a fingerprint of the
+ * canonical definition.
  */
 import { createHash } from 'node:crypto';
 import avro from 'avsc';
@@ -11,6 +12,7 @@ import {
   type JsonValidator,
   normaliseDraft04,
 } from './json-schema.js';
+import { type CompiledProtobuf, compileProtobuf, protobufFingerprint } from './protobuf.js';
 import type { RegistrySchema } from './protocol.js';
 
 export interface CompiledSchema {
@@ -21,6 +23,8 @@ export interface CompiledSchema {
   json?: Record<string, unknown>;
   validator?: JsonValidator;
   avro?: avro.Type;
+  /** Protobuf messages (protobuf.ts). */
+  protobuf?: CompiledProtobuf;
   /** Set when the definition cannot be used: a SCHEMA gate reason code. */
   error?: string;
   /** Why, for a person (`validate` prints it): the parser's or the meta-schema's complaint. */
@@ -75,6 +79,12 @@ export function compileSchemas(list: RegistrySchema[], jsonEngine?: EngineChoice
     } catch (err) {
       parsed.set(rs, err as Error);
     }
+    // Confluent references: the schema `$ref`s each by the reference's name.
+    for (const ref of rs.references ?? []) {
+      try {
+        if (!context.has(ref.name)) context.set(ref.name, JSON.parse(ref.definition));
+      } catch {} // a broken reference leaves its $ref unresolved: UNRESOLVED_REF names it
+    }
   }
   const engines = new JsonSchemaEngines(context, jsonEngine);
   for (const rs of list) {
@@ -87,9 +97,20 @@ export function compileSchemas(list: RegistrySchema[], jsonEngine?: EngineChoice
 
 function compileOne(rs: RegistrySchema, doc: unknown, engines: JsonSchemaEngines): CompiledSchema {
   const base = { meta: rs, warnings: [] as string[], compat: new Map<string, string[] | null>() };
+  if (rs.data_format === 'PROTOBUF') {
+    const fingerprint = protobufFingerprint(rs.definition, rs.references);
+    try {
+      return { ...base, fingerprint, protobuf: compileProtobuf(rs.definition, rs.references) };
+    } catch (err) {
+      return { ...base, fingerprint, error: 'SCHEMA_DEFINITION_INVALID', problem: (err as Error).message };
+    }
+  }
   if (rs.data_format === 'AVRO') {
     try {
-      const type = avro.Type.forSchema(JSON.parse(rs.definition));
+      // Referenced schemas (Confluent references, dependencies first) define the named types it uses.
+      const registry = {};
+      for (const r of rs.references ?? []) avro.Type.forSchema(JSON.parse(r.definition), { registry });
+      const type = avro.Type.forSchema(JSON.parse(rs.definition), { registry });
       return { ...base, avro: type, fingerprint: `sha256:${type.fingerprint('sha256').toString('hex')}` };
     } catch (err) {
       return {

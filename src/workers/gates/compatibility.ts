@@ -1,11 +1,12 @@
 /**
  * COMPATIBILITY: the record's writer schema version against the dataset's registered schema
- * (policy.schema_id) under the Glue modes. The later version (by version number) is "new":
+ * (policy.schema_id) under the Glue/Confluent modes (the same names in both). The later version (by version number) is "new":
  * BACKWARD = new reads old, FORWARD = old reads new, FULL = both; the _ALL modes compare the
  * new version with every earlier version of the same schema present in the snapshot. Verdicts
  * are memoised on the writer's compiled schema per (reader, mode), so a record pays one lookup.
  */
 import type { CompatibilityMode } from '../../models/policy.js';
+import { protobufIncompatibilities } from '../protobuf.js';
 import type { CompiledSchema } from '../schemas.js';
 import { readerAcceptsWriter } from './json-compat.js';
 import type { GateSpec } from './spec.js';
@@ -15,7 +16,7 @@ export const GATE = 'COMPATIBILITY' as const;
 
 export const REASON_CODES: ReasonCodeTable = {
   BACKWARD_INCOMPATIBLE:
-    'BACKWARD_INCOMPATIBLE[:<path>]: the newer schema version cannot read data written with an older one (path: where, for JSON Schema).',
+    'BACKWARD_INCOMPATIBLE[:<path>]: the newer schema version cannot read data written with an older one (path: where, for JSON Schema and Protobuf).',
   FORWARD_INCOMPATIBLE:
     'FORWARD_INCOMPATIBLE[:<path>]: an older schema version cannot read data written with the newer one.',
   DATA_FORMAT_CHANGED: 'The writer and the registered schema have different data formats (e.g. JSON vs AVRO).',
@@ -99,6 +100,10 @@ function pair(reader: CompiledSchema, writer: CompiledSchema, code: string, out:
     }
     return;
   }
+  if (reader.protobuf && writer.protobuf) {
+    for (const p of protobufIncompatibilities(reader.protobuf, writer.protobuf)) pushCode(out, `${code}:${p}`);
+    return;
+  }
   if (reader.json && writer.json) {
     for (const p of readerAcceptsWriter(reader.json, writer.json)) pushCode(out, p === '' ? code : `${code}:${p}`);
     return;
@@ -106,7 +111,7 @@ function pair(reader: CompiledSchema, writer: CompiledSchema, code: string, out:
   pushCode(out, code); // a definition that does not compile cannot be shown compatible
 }
 
-/** Only a record whose Glue header names its writer version is compared with the registered schema. */
+/** Only a record whose wire header (Glue or Confluent) names its writer version is compared with the registered schema. */
 export const spec: GateSpec = {
   name: GATE,
   reasonCodes: REASON_CODES,

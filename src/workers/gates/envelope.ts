@@ -1,9 +1,14 @@
 /**
- * ENVELOPE: turns raw value bytes into a value the later gates can inspect. Plain JSON, and
- * the Glue SerDe wire format (byte 0 = 3, byte 1 = compression 0 none / 5 zlib, bytes 2..17
- * = schema version UUID, then the payload; JSON or Avro binary per the writer schema).
+ * ENVELOPE: turns raw value bytes into a value the later gates can inspect. Plain JSON; the
+ * Glue SerDe wire format (byte 0 = 3, byte 1 = compression 0 none / 5 zlib, bytes 2..17 =
+ * schema version UUID, then the payload); Confluent framing (byte 0 = 0, bytes 1..4 = the
+ * registry's global schema id, big-endian, then the payload; for Protobuf the payload starts
+ * with the message-index list, protobuf.ts). The payload is JSON, Avro binary or Protobuf per
+ * the writer schema.
  */
 import { inflateSync } from 'node:zlib';
+import { csrIdKey } from '../../models/common.js';
+import { decodeProtobuf } from '../protobuf.js';
 import type { CompiledSchema } from '../schemas.js';
 import type { GateSpec } from './spec.js';
 import type { ReasonCodeTable } from './types.js';
@@ -15,7 +20,9 @@ export const REASON_CODES: ReasonCodeTable = {
   EMPTY_PAYLOAD: 'The record value (after the wire-format header, if any) has zero bytes.',
   PAYLOAD_TOO_LARGE: 'The value, or its decompressed payload, exceeds the configured byte cap.',
   UNKNOWN_WIRE_FORMAT:
-    'The value starts with a binary marker other than JSON or the Glue header (e.g. Confluent magic byte 0), or the Glue header is truncated.',
+    'The value starts with a binary marker other than JSON, the Glue header (3) or the Confluent magic byte (0).',
+  TRUNCATED_FRAME:
+    'The value is shorter than its wire-format header: under 5 bytes with the Confluent magic byte 0, under 18 with the Glue header byte 3.',
   UNSUPPORTED_COMPRESSION: 'A Glue wire-format header names a compression other than 0 (none) or 5 (zlib).',
   DECOMPRESSION_FAILED: 'The zlib-compressed Glue payload could not be inflated.',
   INVALID_UTF8: 'A JSON payload is not valid UTF-8.',
@@ -23,7 +30,9 @@ export const REASON_CODES: ReasonCodeTable = {
   INVALID_JSON: 'A JSON payload does not parse.',
   AVRO_DECODE_FAILED:
     'An Avro binary payload does not decode with its writer schema (truncated, trailing bytes, bad union index).',
-  UNSUPPORTED_DATA_FORMAT: 'The writer schema is PROTOBUF (not decoded by this version).',
+  PROTOBUF_MESSAGE_INDEX_INVALID:
+    "A Confluent-framed Protobuf payload's message-index list is truncated, too long, or names no message of the writer schema.",
+  PROTOBUF_DECODE_FAILED: 'A Protobuf payload does not decode with its writer message type (truncated, bad wire type).',
 };
 
 export interface EnvelopeLimits {
@@ -33,28 +42,39 @@ export interface EnvelopeLimits {
 
 export const DEFAULT_LIMITS: EnvelopeLimits = { maxPayloadBytes: 1_048_576, maxDepth: 64 };
 
-/** The Glue header, read before resolution (SCHEMA_ID rules need the version id). */
+/** The wire-format header, read before resolution (SCHEMA_ID rules need the writer's id). */
 export interface WireHeader {
-  /** Schema version UUID, lower-case with dashes. */
+  /** Glue: schema version UUID, lower-case with dashes. Confluent: `csr:id:<global id>`. */
   versionId: string;
+  /** Glue's compression byte; 0 for Confluent framing. */
   compression: number;
   payload: Uint8Array;
+  /** Confluent framing: a Protobuf payload starts with its message-index list. */
+  confluent: boolean;
 }
 
 const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
-/** Reads the Glue header when byte 0 is 3; returns a reason code when the header is unusable, null when plain. */
+/**
+ * Reads the Glue header (byte 0 is 3) or the Confluent one (byte 0 is 0); returns a reason code
+ * when the header is unusable, null when plain (JSON text cannot start with either byte).
+ */
 export function readWireHeader(value: Uint8Array): WireHeader | string | null {
   if (value.length === 0) return null;
   const b0 = value[0];
+  if (b0 === 0) {
+    if (value.length < 5) return 'TRUNCATED_FRAME';
+    const id = ((value[1] << 24) >>> 0) + (value[2] << 16) + (value[3] << 8) + value[4];
+    return { versionId: csrIdKey(id), compression: 0, payload: value.subarray(5), confluent: true };
+  }
   if (b0 !== 3) return b0 < 0x09 || (b0 > 0x0d && b0 < 0x20) ? 'UNKNOWN_WIRE_FORMAT' : null;
-  if (value.length < 18) return 'UNKNOWN_WIRE_FORMAT';
+  if (value.length < 18) return 'TRUNCATED_FRAME';
   let id = '';
   for (let i = 2; i < 18; i++) {
     id += HEX[value[i]];
     if (i === 5 || i === 7 || i === 9 || i === 11) id += '-';
   }
-  return { versionId: id, compression: value[1], payload: value.subarray(18) };
+  return { versionId: id, compression: value[1], payload: value.subarray(18), confluent: false };
 }
 
 /**
@@ -127,11 +147,16 @@ export interface Decoded {
   value: unknown;
   /** The reason code when not ok. */
   code: string | null;
-  /** Decoded from Avro binary by avsc: conformance to the writer schema is already proven. */
+  /** Decoded from binary (Avro by avsc, Protobuf by protobufjs): conformance to the writer schema is already proven. */
   binary: boolean;
+  /**
+   * Plain objects and arrays only (JSON.parse, protobufjs toObject), so walks may use for-in;
+   * decoded Avro records carry enumerable prototype methods.
+   */
+  plain: boolean;
 }
 
-const fail = (code: string): Decoded => ({ ok: false, value: undefined, code, binary: false });
+const fail = (code: string): Decoded => ({ ok: false, value: undefined, code, binary: false, plain: false });
 
 /**
  * Decodes a value. `writer` is the writer schema when known (from the Glue header, or the
@@ -167,12 +192,18 @@ export function decode(
     if (header !== null || (payload[0] !== 0x7b && payload[0] !== 0x5b)) {
       try {
         const value = writer.avro.fromBuffer(Buffer.from(payload.buffer, payload.byteOffset, payload.length));
-        return { ok: true, value, code: null, binary: true };
+        return { ok: true, value, code: null, binary: true, plain: false };
       } catch {
         return fail('AVRO_DECODE_FAILED');
       }
     }
-  } else if (format === 'PROTOBUF') return fail('UNSUPPORTED_DATA_FORMAT');
+  } else if (format === 'PROTOBUF' && writer?.protobuf) {
+    // Plain records of a Protobuf dataset may be JSON text (checked against the first message).
+    if (header !== null || (payload[0] !== 0x7b && payload[0] !== 0x5b)) {
+      const r = decodeProtobuf(writer.protobuf, payload, header?.confluent === true);
+      return r.ok ? { ok: true, value: r.value, code: null, binary: true, plain: true } : fail(r.code);
+    }
+  }
   return decodeJson(payload, limits);
 }
 
@@ -191,7 +222,7 @@ export function decodeJson(bytes: Uint8Array, limits: EnvelopeLimits): Decoded {
   }
   if (jsonTextDepthExceeds(text, limits.maxDepth)) return fail('NESTING_TOO_DEEP');
   try {
-    return { ok: true, value: JSON.parse(text), code: null, binary: false };
+    return { ok: true, value: JSON.parse(text), code: null, binary: false, plain: true };
   } catch {
     return fail('INVALID_JSON');
   }

@@ -235,7 +235,7 @@ export const spec: GateSpec = {
   run(j) {
     const d = j.decoded!;
     if (!d.ok) return null;
-    const r = evaluate(j.ds!.pii, d.value, !d.binary);
+    const r = evaluate(j.ds!.pii, d.value, d.plain);
     j.findings = r.findings;
     return r.codes;
   },

@@ -1,9 +1,11 @@
 /**
- * SCHEMA: the decoded payload against its writer schema. JSON Schema via the ajv validator
- * compiled once per schema version (json-schema.ts; all errors only after the first-failure
- * check failed: it is the slow path); Avro via avsc (a successful binary decode is already a validation; JSON text of
- * an Avro dataset is checked with isValid). Field problems use the CONTRACT vocabulary.
+ * SCHEMA: the decoded payload against its writer schema. JSON Schema via the engine compiled
+ * once per schema version (json-schema.ts; all errors only after the first-failure check
+ * failed: it is the slow path); Avro via avsc and Protobuf via protobufjs (a successful binary
+ * decode is already a validation; JSON text of such a dataset is checked with isValid /
+ * verify). Field problems use the CONTRACT vocabulary.
  */
+import { verifyJson } from '../protobuf.js';
 import type { CompiledSchema } from '../schemas.js';
 import { childPath, pointerToPath } from './paths.js';
 import type { GateSpec } from './spec.js';
@@ -13,11 +15,12 @@ export const GATE = 'SCHEMA' as const;
 
 export const REASON_CODES: ReasonCodeTable = {
   SCHEMA_REGISTRY_UNAVAILABLE: 'The writer schema could not be fetched from the registry and no cached copy exists.',
-  SCHEMA_NOT_FOUND: 'The writer schema (Glue version id from the header, or the policy schema_id) is unknown.',
+  SCHEMA_NOT_FOUND:
+    'The writer schema (the Glue version id or Confluent schema id from the header, or the policy schema_id) is unknown.',
   SCHEMA_DEFINITION_INVALID: 'The writer schema definition does not parse or compile.',
   UNRESOLVED_REF:
     'The JSON Schema has a $ref that resolves to nothing (in the document or another registry schema by $id).',
-  UNSUPPORTED_DATA_FORMAT: 'The writer schema is PROTOBUF (not validated by this version).',
+  UNSUPPORTED_DATA_FORMAT: 'The writer schema names a data format other than JSON, AVRO or PROTOBUF.',
   MISSING_FIELD: 'MISSING_FIELD:<path>: a required property is absent.',
   TYPE_MISMATCH: 'TYPE_MISMATCH:<path>: the value has the wrong JSON (or Avro) type.',
   NOT_IN_ENUM: 'NOT_IN_ENUM:<path>: the value is not one of enum/const.',
@@ -66,15 +69,17 @@ const FIELD_KEYWORD_CODE: Record<string, string> = {
 const BRANCH = /\/(anyOf|oneOf|not|if|then|else|propertyNames|contains)\//;
 
 /**
- * Validates `value` (already decoded) against `writer`. `binaryAvro` means avsc decoded it
- * from Avro binary, which proves conformance. Returns reason codes or null.
+ * Validates `value` (already decoded) against `writer`. `binary` means avsc or protobufjs
+ * decoded it from binary with the writer schema, which proves conformance. Returns reason codes or null.
  */
-export function evaluate(writer: CompiledSchema, value: unknown, binaryAvro: boolean): string[] | null {
+export function evaluate(writer: CompiledSchema, value: unknown, binary: boolean): string[] | null {
   if (writer.error !== undefined) return [writer.error];
   if (writer.validator) {
     if (writer.validator.check(value)) return null;
     return jsonSchemaCodes(writer, value);
   }
+  if (writer.protobuf) return binary ? null : verifyJson(writer.protobuf, value);
+  const binaryAvro = binary;
   if (writer.avro) {
     if (binaryAvro) return null;
     const out: string[] = [];

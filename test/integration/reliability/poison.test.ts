@@ -36,7 +36,8 @@ const POISON: Array<[string, Buffer | null, string, string]> = [
     'ENVELOPE',
     'INVALID_UTF8',
   ],
-  ['binary', Buffer.concat([Buffer.from([0x00]), randomBytes(4096)]), 'ENVELOPE', 'UNKNOWN_WIRE_FORMAT'],
+  // 0x01: neither JSON nor a wire-format marker (0x00 is Confluent framing, 0x03 Glue's).
+  ['binary', Buffer.concat([Buffer.from([0x01]), randomBytes(4096)]), 'ENVELOPE', 'UNKNOWN_WIRE_FORMAT'],
   ['tombstone', null, 'ENVELOPE', 'TOMBSTONE'],
   // librdkafka hands a zero-length value to the client as null: it reads as a tombstone.
   ['empty', Buffer.alloc(0), 'ENVELOPE', 'TOMBSTONE'],

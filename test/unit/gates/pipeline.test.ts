@@ -185,7 +185,8 @@ test('hostile corpus: FAIL evidence, no crash, bounded time', () => {
     ['10,000-deep arrays', Buffer.from(`${'['.repeat(10_000)}${']'.repeat(10_000)}`), 'NESTING_TOO_DEEP'],
     ['10,000-deep objects', Buffer.from(deepObj), 'NESTING_TOO_DEEP'],
     ['invalid UTF-8', Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x3a, 0x31, 0x7d]), 'INVALID_UTF8'],
-    ['binary noise', Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) & 0xff)), 'UNKNOWN_WIRE_FORMAT'],
+    // Starts with 1: a byte that is neither JSON nor a wire-format marker (0 Confluent, 3 Glue).
+    ['binary noise', Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919 + 1) & 0xff)), 'UNKNOWN_WIRE_FORMAT'],
     ['lone surrogate escapes', Buffer.from('{"order_id":"\\ud800","customer_id":"\\udfff"}'), 'CONTRACT'],
     ['top-level array', Buffer.from('[1,2,3]'), 'SCHEMA'],
     ['top-level string', Buffer.from('"just a string"'), 'SCHEMA'],

@@ -136,7 +136,7 @@ test('SCHEMA: draft-04 boolean exclusiveMinimum is honoured', () => {
   assert.deepEqual(run(strictSnap(def), rec({ n: 6 })).event.validation.failed_gates, []);
 });
 
-test('SCHEMA: SCHEMA_DEFINITION_INVALID and UNSUPPORTED_DATA_FORMAT', () => {
+test('SCHEMA: SCHEMA_DEFINITION_INVALID for JSON, Avro and Protobuf definitions', () => {
   assert.deepEqual(run(strictSnap(undefined, { definition: '{not json' }), rec(ok)).event.validation.reason_codes, [
     'SCHEMA_DEFINITION_INVALID',
   ]);
@@ -145,8 +145,9 @@ test('SCHEMA: SCHEMA_DEFINITION_INVALID and UNSUPPORTED_DATA_FORMAT', () => {
       .reason_codes,
     ['SCHEMA_DEFINITION_INVALID'],
   );
+  // A .proto with no message has nothing to decode with.
   const { event } = run(strictSnap(undefined, { definition: 'syntax="proto3";', data_format: 'PROTOBUF' }), rec(ok));
-  assert.ok(event.validation.reason_codes.includes('UNSUPPORTED_DATA_FORMAT'));
+  assert.ok(event.validation.reason_codes.includes('SCHEMA_DEFINITION_INVALID'));
 });
 
 test('SCHEMA: Avro, binary (decode proves conformance) and JSON text (isValid paths)', () => {
