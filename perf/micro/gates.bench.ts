@@ -14,10 +14,12 @@ import { compile as compileContract, evaluate as evalContract } from '../../src/
 import { DEFAULT_LIMITS, decodeJson } from '../../src/workers/gates/envelope.js';
 import { compile as compileIdentity, compileKeys, evaluate as evalIdentity } from '../../src/workers/gates/identity.js';
 import { compile as compilePii, evaluate as evalPii } from '../../src/workers/gates/pii.js';
+import { detect } from '../../src/workers/gates/pii-detect.js';
 import { compile as compileResolution, evaluate as evalResolution } from '../../src/workers/gates/resolution.js';
 import { evaluate as evalSchema } from '../../src/workers/gates/schema.js';
 import { encodeSnapshot, packBatch, packEvidence, unpackRecord } from '../../src/workers/pack.js';
 import { compileSnapshot, evaluateRecord } from '../../src/workers/pipeline.js';
+import { compileSchemas } from '../../src/workers/schemas.js';
 import task from '../../src/workers/task.js';
 import {
   CONTRACT,
@@ -57,6 +59,20 @@ const sab = encodeSnapshot(snap);
 const recs = distinctOrders(value, r, signedPrincipal('orders-svc'));
 const batch = packBatch(recs, snap.version, sab, 0);
 const evidence = Array.from({ length: 256 }, () => evaluateRecord(compiled, r, nowJson).evidence);
+const writerTypeBox = compileSchemas([snap.schemas[0]], () => 'typebox').get(V1)!;
+const writer2020 = compileSchemas([
+  {
+    ...snap.schemas[0],
+    definition: JSON.stringify({ ...ORDER_SCHEMA, $schema: 'https://json-schema.org/draft/2020-12/schema' }),
+  },
+]).get(V1)!;
+const HOSTILE_DIGITS_DOTS = '1.23.4'.repeat(65_536 / 6);
+const HOSTILE_GROUPS = '050-1234 '.repeat(65_536 / 9);
+/** Distinct trunk-0 numbers: each one a library look-up but for the per-string budget. */
+const HOSTILE_PHONES = Array.from(
+  { length: 65_536 / 14 },
+  (_, i) => `030-${String(1000000 + i * 7919).slice(-7)}`,
+).join(' ');
 let sink: unknown;
 
 const bench = new Bench({ time, warmup: true, warmupTime: 100 });
@@ -70,8 +86,14 @@ bench
   .add('ENVELOPE (utf-8 check, depth scan, JSON.parse)', () => {
     sink = decodeJson(bytes, DEFAULT_LIMITS);
   })
-  .add('SCHEMA typebox Check', () => {
+  .add('SCHEMA gate, draft-07 (ajv engine)', () => {
     sink = evalSchema(writer, value, false);
+  })
+  .add('SCHEMA gate, draft-07 on TypeBox (the engine before issue 16)', () => {
+    sink = evalSchema(writerTypeBox, value, false);
+  })
+  .add('SCHEMA gate, same schema as 2020-12 (TypeBox engine)', () => {
+    sink = evalSchema(writer2020, value, false);
   })
   .add('SCHEMA ajv (reference)', () => {
     sink = ajvCheck(value);
@@ -85,6 +107,15 @@ bench
   .add('PII scan (BLOCK)', () => {
     // true: a plain JSON value, as the pipeline passes for JSON.parse output.
     sink = evalPii(piiC, value, true);
+  })
+  .add('PII detect, hostile 64 KB of digits and dots', () => {
+    sink = detect(HOSTILE_DIGITS_DOTS, 0);
+  })
+  .add('PII detect, hostile 64 KB of phone-like groups', () => {
+    sink = detect(HOSTILE_GROUPS, 0);
+  })
+  .add('PII detect, hostile 64 KB of distinct national numbers', () => {
+    sink = detect(HOSTILE_PHONES, 0);
   })
   .add('pipeline: evaluateRecord, plain JSON', () => {
     sink = evaluateRecord(compiled, r, nowJson);

@@ -8,6 +8,7 @@
  */
 import { isIPv6 } from 'node:net';
 import { isDateTime } from './formats.js';
+import { isNationalPhone, resetPhoneBudget } from './pii-phone.js';
 
 export const EMAIL = 1;
 export const PHONE = 2;
@@ -112,8 +113,13 @@ function scan(s: string): number {
   const ibanLength = s.length >= MIN_IBAN_LENGTH;
   if (ibanLength ? RUN_OR_IBAN_START.test(s) : RUN_START.test(s)) {
     const run = s.search(RUN_START);
-    if (run >= 0) mask |= numeric(s, run);
-    if (ibanLength && hasIban(s)) mask |= IBAN;
+    if (run >= 0) {
+      resetPhoneBudget();
+      mask |= numeric(s, run);
+    }
+    // An IBAN's digit groups are not phones, cards or SSNs of their own (a string holding an
+    // IBAN and also one of those reports the IBAN only: a documented limit).
+    if (ibanLength && hasIban(s)) mask = (mask & ~(PHONE | PAYMENT_CARD | US_SSN)) | IBAN;
   }
   if (s.indexOf(':') >= 0 && hasIPv6(s)) mask |= IP_ADDRESS;
   // AWS secrets only under a "secret" key; every cloud key id starts with 'A'.
@@ -138,6 +144,16 @@ const isLocal = (c: number) => isAlnum(c) || c === 46 || c === 37 || c === 43 ||
 const isDomain = (c: number) => isDigit(c) || isUpper(c) || (c >= 97 && c <= 122) || c === 45 || c === 46;
 const isLetter = (c: number) => isUpper(c) || (c >= 97 && c <= 122);
 
+/** A top-level domain: letters, or an internationalised one in punycode (`xn--p1ai`). */
+function isTld(s: string, from: number, to: number): boolean {
+  const puny = to - from > 4 && s.startsWith('xn--', from);
+  for (let i = puny ? from + 4 : from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (!isLetter(c) && !(puny && (isDigit(c) || c === 45))) return false;
+  }
+  return true;
+}
+
 function hasEmail(s: string): boolean {
   for (let at = s.indexOf('@'); at >= 0; at = s.indexOf('@', at + 1)) {
     if (at === 0 || !isLocal(s.charCodeAt(at - 1))) continue;
@@ -147,11 +163,10 @@ function hasEmail(s: string): boolean {
       if (s.charCodeAt(r) === 46) lastDot = r;
       r++;
     }
-    while (r > at + 1 && s.charCodeAt(r - 1) === 46) r--;
+    while (r > at + 1 && s.charCodeAt(r - 1) === 46) r--; // a sentence's full stop
+    while (lastDot >= r) lastDot = s.lastIndexOf('.', lastDot - 1);
     if (lastDot <= at + 1 || lastDot >= r - 2) continue;
-    let tld = true;
-    for (let i = lastDot + 1; i < r; i++) if (!isLetter(s.charCodeAt(i))) tld = false;
-    if (tld) return true;
+    if (isTld(s, lastDot + 1, r)) return true;
   }
   return false;
 }
@@ -161,7 +176,7 @@ function hasEmail(s: string): boolean {
 // strings are scanned by hand (no match arrays); long ones by the native regex, which stays fast
 // on 100 KB hostile runs even before the JIT has warmed the hand scanner. Same runs either way.
 const RUN = /[0-9+(][0-9 ().+-]{5,}/g;
-const NANP_SEPS = /^(?:\(\) ?[-. ]?|--|\.\.| {2})$/;
+const NANP_SEPS = /^(?:\(\) ?[-. ]?|\(\)--|--|\.\.| {2})$/;
 const HAND_SCAN_MAX = 256;
 
 const C_START = 1;
@@ -253,6 +268,15 @@ function digitsOf(s: string, start: number, end: number, wantDigits: boolean): s
 function analyseRun(s: string, start: number, end: number): number {
   while (end > start && (s.charCodeAt(end - 1) === 32 || s.charCodeAt(end - 1) === 46 || s.charCodeAt(end - 1) === 45))
     end--;
+  // Parentheses around the whole run, or unmatched at one end, are punctuation
+  // (`(192.168.1.1)`, `(+44 7400 123456)`, `ip:(10.0.0.1,`), unlike an area code's
+  // (`(555) 123-4567`), whose `)` comes first.
+  const close = s.indexOf(')', start);
+  const closeInRun = close >= 0 && close < end;
+  if (s.charCodeAt(start) === 40 && (!closeInRun || close === end - 1)) {
+    start++;
+    if (closeInRun) end--;
+  } else if (s.charCodeAt(end - 1) === 41 && s.lastIndexOf('(', end - 1) < start) end--;
   if (end - start < 6) return 0;
   // Digit groups and what separates them, counted without building strings: at most a handful
   // of groups for anything we recognise.
@@ -293,13 +317,14 @@ function analyseRun(s: string, start: number, end: number): number {
   if (seps > 0 && dots === seps && groups === 4) return isIPv4(s.slice(start, end)) ? IP_ADDRESS : 0;
   if (n >= 13 && n <= 19 && spaces + dashes === seps && isCard(digitsOf(s, start, end, true))) return PAYMENT_CARD;
   if (n === 9 && isSsnDigits(digitsOf(s, start, end, true))) {
-    const shaped = groups === 3 && g0 === 3 && g1 === 2 && seps === 2 && (dashes === 2 || spaces === 2);
+    const shaped = groups === 3 && g0 === 3 && g1 === 2 && seps === 2 && (dashes === 2 || spaces === 2 || dots === 2);
     if (shaped || (groups === 1 && ctx() & CTX_SSN)) return US_SSN;
   }
   if (first === 43 && n >= 8 && n <= 15) return PHONE; // E.164 with '+'
   // North American formatting: (555) 123-4567, 555-123-4567, 555.123.4567, 555 123 4567.
   if (n === 10 && groups === 3 && g0 === 3 && g1 === 3 && NANP_SEPS.test(digitsOf(s, start, end, false))) return PHONE;
   if (n >= 7 && n <= 15 && ctx() & CTX_PHONE) return PHONE;
+  if (n >= 9 && n <= 12 && isNationalPhone(s.slice(start, end), n, groups)) return PHONE;
   return 0;
 }
 
@@ -315,7 +340,7 @@ function isSsnDigits(d: string): boolean {
   return area !== 0 && area !== 666 && area < 900 && d.slice(3, 5) !== '00' && d.slice(5) !== '0000';
 }
 
-/** Luhn checksum plus issuer prefix and length (Visa, Mastercard, Amex, Discover, JCB, Diners, UnionPay, Maestro). */
+/** Luhn checksum plus issuer prefix and length (Visa, Mastercard, Amex, Discover, JCB, Diners, enRoute, UnionPay, Maestro). */
 export function isCard(d: string): boolean {
   const len = d.length;
   if (len < 12 || len > 19 || !issuer(d, len)) return false;
@@ -337,7 +362,8 @@ function issuer(d: string, len: number): boolean {
   const p4 = Number(d.slice(0, 4));
   if (d[0] === '4') return len === 13 || len === 16 || len === 19;
   if ((p2 >= 51 && p2 <= 55) || (p4 >= 2221 && p4 <= 2720)) return len === 16;
-  if (p2 === 34 || p2 === 37) return len === 15;
+  if (p2 === 34 || p2 === 37) return len === 15; // American Express
+  if (p4 === 2014 || p4 === 2149 || p4 === 2131 || p4 === 1800) return len === 15; // Diners enRoute, JCB 15
   if (p4 === 6011 || (p3 >= 644 && p3 <= 649) || p2 === 65 || p2 === 62) return len >= 16;
   if (p4 >= 3528 && p4 <= 3589) return len >= 16;
   if ((p3 >= 300 && p3 <= 305) || p4 === 3095 || p2 === 36 || p2 === 38 || p2 === 39) return len >= 14;
@@ -389,55 +415,100 @@ function hasCloudKeyId(s: string): boolean {
 
 // --- IBAN: country code + check digits found by a fixed-length regex; the rest scanned by hand, then mod-97.
 const IBAN_START = /[A-Z]{2}[0-9]{2}/g;
-const IBAN_LENGTH: Record<string, number> = {
+/**
+ * IBAN length per country: every country of the SWIFT IBAN registry (release 2024-2025),
+ * national length including country code and check digits.
+ */
+export const IBAN_LENGTH: Readonly<Record<string, number>> = {
   AD: 24,
   AE: 23,
+  AL: 28,
   AT: 20,
+  AZ: 28,
+  BA: 20,
   BE: 16,
   BG: 22,
   BH: 22,
+  BI: 27,
   BR: 29,
+  BY: 28,
   CH: 21,
+  CR: 22,
   CY: 28,
   CZ: 24,
   DE: 22,
+  DJ: 27,
   DK: 18,
+  DO: 28,
   EE: 20,
+  EG: 29,
   ES: 24,
   FI: 18,
+  FK: 18,
+  FO: 18,
   FR: 27,
   GB: 22,
+  GE: 22,
   GI: 23,
+  GL: 18,
   GR: 27,
+  GT: 28,
+  HN: 28,
   HR: 21,
   HU: 28,
   IE: 22,
   IL: 23,
+  IQ: 23,
   IS: 26,
   IT: 27,
+  JO: 30,
   KW: 30,
   KZ: 20,
+  LB: 28,
+  LC: 32,
   LI: 21,
   LT: 20,
   LU: 20,
   LV: 21,
+  LY: 25,
   MC: 27,
+  MD: 24,
+  ME: 22,
+  MK: 19,
+  MN: 20,
+  MR: 27,
   MT: 31,
+  MU: 30,
+  NI: 28,
   NL: 18,
   NO: 15,
+  OM: 23,
   PK: 24,
   PL: 28,
+  PS: 29,
   PT: 25,
   QA: 29,
   RO: 24,
   RS: 22,
+  RU: 33,
   SA: 24,
+  SC: 31,
+  SD: 18,
   SE: 24,
   SI: 19,
   SK: 24,
   SM: 27,
+  SO: 23,
+  ST: 25,
+  SV: 28,
+  TL: 23,
+  TN: 24,
   TR: 26,
   UA: 29,
+  VA: 22,
+  VG: 24,
+  XK: 20,
+  YE: 30,
 };
 
 function hasIban(s: string): boolean {

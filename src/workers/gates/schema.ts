@@ -1,9 +1,9 @@
 /**
- * SCHEMA: the decoded payload against its writer schema. JSON Schema via the TypeBox
- * validator compiled once per schema version (Errors() only after Check() failed: it is the
- * slow path); Avro via avsc and Protobuf via protobufjs (a successful binary decode is already
- * a validation; JSON text of such a dataset is checked with isValid / verify). Field problems
- * use the CONTRACT vocabulary.
+ * SCHEMA: the decoded payload against its writer schema. JSON Schema via the engine compiled
+ * once per schema version (json-schema.ts; all errors only after the first-failure check
+ * failed: it is the slow path); Avro via avsc and Protobuf via protobufjs (a successful binary
+ * decode is already a validation; JSON text of such a dataset is checked with isValid /
+ * verify). Field problems use the CONTRACT vocabulary.
  */
 import { verifyJson } from '../protobuf.js';
 import type { CompiledSchema } from '../schemas.js';
@@ -18,7 +18,8 @@ export const REASON_CODES: ReasonCodeTable = {
   SCHEMA_NOT_FOUND:
     'The writer schema (the Glue version id or Confluent schema id from the header, or the policy schema_id) is unknown.',
   SCHEMA_DEFINITION_INVALID: 'The writer schema definition does not parse or compile.',
-  UNRESOLVED_REF: 'The JSON Schema has a $ref that resolves to nothing (TypeBox would silently reject everything).',
+  UNRESOLVED_REF:
+    'The JSON Schema has a $ref that resolves to nothing (in the document or another registry schema by $id).',
   UNSUPPORTED_DATA_FORMAT: 'The writer schema names a data format other than JSON, AVRO or PROTOBUF.',
   MISSING_FIELD: 'MISSING_FIELD:<path>: a required property is absent.',
   TYPE_MISMATCH: 'TYPE_MISMATCH:<path>: the value has the wrong JSON (or Avro) type.',
@@ -54,8 +55,18 @@ const KEYWORD_CODE: Record<string, string> = {
   uniqueItems: 'DUPLICATE_ITEMS',
 };
 
-/** Errors inside a combinator's branches are noise: the combinator's own error names the path. */
-const BRANCH = /\/(anyOf|oneOf|not|if|then|else)(\/|$)/;
+/** Keywords about named properties: the code names each property (`MISSING_FIELD:<path>.<name>`). */
+const FIELD_KEYWORD_CODE: Record<string, string> = {
+  required: 'MISSING_FIELD',
+  additionalProperties: 'UNEXPECTED_FIELD',
+  unevaluatedProperties: 'UNEXPECTED_FIELD',
+};
+
+/**
+ * Errors inside a combinator's branches (or a propertyNames/contains subschema) are noise: the
+ * combinator's own error, whose schema path ends at the keyword, names the path.
+ */
+const BRANCH = /\/(anyOf|oneOf|not|if|then|else|propertyNames|contains)\//;
 
 /**
  * Validates `value` (already decoded) against `writer`. `binary` means avsc or protobufjs
@@ -64,7 +75,7 @@ const BRANCH = /\/(anyOf|oneOf|not|if|then|else)(\/|$)/;
 export function evaluate(writer: CompiledSchema, value: unknown, binary: boolean): string[] | null {
   if (writer.error !== undefined) return [writer.error];
   if (writer.validator) {
-    if (writer.validator.Check(value)) return null;
+    if (writer.validator.check(value)) return null;
     return jsonSchemaCodes(writer, value);
   }
   if (writer.protobuf) return binary ? null : verifyJson(writer.protobuf, value);
@@ -87,22 +98,27 @@ export function evaluate(writer: CompiledSchema, value: unknown, binary: boolean
 
 function jsonSchemaCodes(writer: CompiledSchema, value: unknown): string[] {
   const out: string[] = [];
-  const [, errors] = writer.validator!.Errors(value);
+  const errors = writer.validator!.errors(value);
   for (const e of errors) {
-    if (BRANCH.test(e.schemaPath)) continue;
+    if (BRANCH.test(e.schemaPath) || e.keyword === 'unevaluatedProperties') continue;
     const at = pointerToPath(e.instancePath, value);
-    if (e.keyword === 'required') {
-      const props = (e.params.requiredProperties as string[] | undefined) ?? [];
-      for (const p of props) pushCode(out, `MISSING_FIELD:${childPath(at, p)}`);
-    } else if (e.keyword === 'additionalProperties') {
-      const props = (e.params.additionalProperties as string[] | undefined) ?? [];
-      for (const p of props) pushCode(out, `UNEXPECTED_FIELD:${childPath(at, p)}`);
-    } else if (e.keyword === 'boolean' && /\/additionalProperties$/.test(e.schemaPath)) {
-      pushCode(out, `UNEXPECTED_FIELD:${at}`);
-    } else {
+    const fieldCode = FIELD_KEYWORD_CODE[e.keyword];
+    if (fieldCode !== undefined && e.props.length > 0)
+      for (const p of e.props) pushCode(out, `${fieldCode}:${childPath(at, p)}`);
+    else if (fieldCode !== undefined && at !== '') pushCode(out, `${fieldCode}:${at}`);
+    else {
       const code = KEYWORD_CODE[e.keyword] ?? 'SCHEMA_MISMATCH';
       pushCode(out, at === '' ? code : `${code}:${at}`);
     }
+  }
+  // When anything inside an object failed, the engines count even valid properties of it as
+  // unevaluated (a failed subschema drops its annotations): name the real problems only.
+  const failed = out.length > 0;
+  for (const e of errors) {
+    if (e.keyword !== 'unevaluatedProperties' || BRANCH.test(e.schemaPath)) continue;
+    const at = pointerToPath(e.instancePath, value);
+    if (failed && (at === '' || out.some((c) => c.includes(`:${at}`)))) continue;
+    for (const p of e.props) pushCode(out, `UNEXPECTED_FIELD:${childPath(at, p)}`);
   }
   return out.length ? out : ['SCHEMA_MISMATCH'];
 }

@@ -1,7 +1,8 @@
 /**
  * Issue 13.1 on the real broker: one record cannot fail other records. The dataset's writer
- * schema (in Glue, on moto) has a `patternProperties` key regex, `^(a+)+$`, which TypeBox runs
- * on V8's backtracking engine (it offers no seam for another engine there, docs/gates.md); a
+ * schema (in Glue, on moto) is a 2020-12 schema with a `patternProperties` key regex, `^(a+)+$`,
+ * which TypeBox (the 2020-12 engine) runs on V8's backtracking engine (it offers no seam for
+ * another engine there, docs/gates.md; draft-07 schemas run on ajv with RE2 patterns); a
  * record with the key `aaaa…a!` would hold a worker for hours. Before: with one worker the
  * enforcer stalled 30 s, then the valid records queued behind the poison also got
  * EVALUATION_ERROR. Now: the poison gets EVALUATION_TIMEOUT after SF_RECORD_BUDGET_MS, its
@@ -27,7 +28,11 @@ describe('enforcer: per-record evaluation budget', { timeout: 300_000 }, () => {
     const { brokers } = stackEnv();
     const cfg = commonConfig();
     const name = unique('orders-redos');
-    const schema = { ...ordersExample.schema(), patternProperties: { '^(a+)+$': {} } };
+    const schema = {
+      ...ordersExample.schema(),
+      $schema: 'https://json-schema.org/draft/2020-12/schema',
+      patternProperties: { '^(a+)+$': {} },
+    };
     await glueClient(cfg).send(
       new CreateSchemaCommand({
         RegistryId: { RegistryName: cfg.glueRegistry },

@@ -1,8 +1,9 @@
 /**
  * GatePool with real Piscina workers and the real gate pipeline (no Kafka): how a batch that
  * cannot be judged whole still gives every record its own verdict.
- * - A record whose evaluation never ends (a JSON Schema `patternProperties` key regex, which
- *   TypeBox runs on V8's backtracking engine, against a key built to backtrack for hours) gets
+ * - A record whose evaluation never ends (a 2020-12 schema's `patternProperties` key regex, which
+ *   TypeBox runs on V8's backtracking engine, against a key built to backtrack for hours; draft-07
+ *   schemas run on ajv with RE2 patterns and cannot hang this way) gets
  *   EVALUATION_TIMEOUT; the rest of its batch, and a batch queued behind it, PASS.
  * - A task that throws takes the split-and-retry path down to single records (EVALUATION_ERROR).
  */
@@ -18,7 +19,15 @@ import { ORDER_SCHEMA, order, schema, snapshot, TOPIC } from '../gates/fixtures.
 
 const REDOS_KEY = '^(a+)+$';
 const snap = snapshot({
-  schemas: [schema({ definition: JSON.stringify({ ...ORDER_SCHEMA, patternProperties: { [REDOS_KEY]: {} } }) })],
+  schemas: [
+    schema({
+      definition: JSON.stringify({
+        ...ORDER_SCHEMA,
+        $schema: 'https://json-schema.org/draft/2020-12/schema',
+        patternProperties: { [REDOS_KEY]: {} },
+      }),
+    }),
+  ],
 });
 const shared = { version: snap.version, buffer: encodeSnapshot(snap) };
 
