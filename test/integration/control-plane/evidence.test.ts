@@ -121,6 +121,10 @@ async function exercise(t: TestContext, index: EvidenceIndex, opts: { replicas: 
     assert.equal(r.status, 200, JSON.stringify(r.body));
     return r.body.items;
   };
+  // Until the index reaches its brokers the API answers 503 EVIDENCE_INDEX_UNAVAILABLE (by design).
+  await until('the index reached its brokers', async () =>
+    ['catching-up', 'live'].includes(replicas[0].status().state),
+  );
   await until('every event counted', async () => {
     const c = [...(await counts(ORDERS)), ...(await counts(PAYMENTS))];
     return c.reduce((n: number, m: { pass: number; fail: number }) => n + m.pass + m.fail, 0) >= events.length;
