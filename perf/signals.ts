@@ -27,7 +27,46 @@ export interface SignalsBenchResult {
   latencyP95Ms: number | null;
   latencyProbes: number;
   peakRssMB: number;
+  /** Where the memory was at the highest sampled RSS (MB, from the engine's /metrics). */
+  peakBreakdown: MemoryBreakdown;
   engineCpuSec: number;
+}
+
+export interface MemoryBreakdown {
+  rssMB: number;
+  heapTotalMB: number;
+  heapUsedMB: number;
+  /** Buffers outside the V8 heap (consumed message values, produce buffers). */
+  externalMB: number;
+  /** librdkafka queues by client (prefetch, producer queue), from its statistics. */
+  queuedMB: Record<string, number>;
+  /** RSS minus heap, external and librdkafka queues: code, stacks, malloc arenas, librdkafka's own state. */
+  restMB: number;
+}
+
+const mb = (b: number) => Math.round(b / 104857.6) / 10;
+
+/** Splits the RSS of one /metrics scrape. */
+export function breakdown(m: Map<string, number>, rss: number): MemoryBreakdown {
+  const queued: Record<string, number> = {};
+  let q = 0;
+  for (const [k, v] of m) {
+    const c = /^signals_client_queued_bytes\{client="([^"]+)"\}$/.exec(k)?.[1];
+    if (c) {
+      queued[c] = mb(v);
+      q += v;
+    }
+  }
+  const heapTotal = m.get('nodejs_heap_size_total_bytes') ?? 0;
+  const external = m.get('nodejs_external_memory_bytes') ?? 0;
+  return {
+    rssMB: mb(rss),
+    heapTotalMB: mb(heapTotal),
+    heapUsedMB: mb(m.get('nodejs_heap_size_used_bytes') ?? 0),
+    externalMB: mb(external),
+    queuedMB: queued,
+    restMB: mb(rss - heapTotal - external - q),
+  };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -205,10 +244,15 @@ export async function runSignalsBench(o: {
     // The drain clock starts at the first folded event (group join and assignment excluded).
     let t0 = 0;
     let peak = 0;
+    let peakBreakdown = breakdown(new Map(), 0);
     let t1 = 0;
     for (;;) {
       const m = await scrape(engine.url);
-      peak = Math.max(peak, sample(pid).rss);
+      const rss = sample(pid).rss;
+      if (rss > peak) {
+        peak = rss;
+        peakBreakdown = breakdown(m, rss);
+      }
       const done = (m.get('signals_evidence_folded_total') ?? 0) + (m.get('signals_evidence_duplicates_total') ?? 0);
       if (done > 0 && t0 === 0) t0 = performance.now();
       if (done >= o.events) {
@@ -243,7 +287,9 @@ export async function runSignalsBench(o: {
       latencyP50Ms: pct(lat, 0.5),
       latencyP95Ms: pct(lat, 0.95),
       latencyProbes: lat.length,
-      peakRssMB: Math.round(peak / 1048576),
+      // VmHWM: the kernel's high-water mark, so a peak between two samples counts too.
+      peakRssMB: Math.round(Math.max(peak, sample(pid).hwm) / 1048576),
+      peakBreakdown,
       engineCpuSec: Math.round(cpuSec * 10) / 10,
     };
   } finally {
@@ -315,6 +361,10 @@ async function latency(
 }
 
 export function signalsMarkdown(r: SignalsBenchResult): string {
+  const b = r.peakBreakdown;
+  const queued = Object.entries(b.queuedMB)
+    .map(([c, v]) => `${c} ${v}`)
+    .join(' + ');
   return [
     '## Signal Engine (one process)',
     '',
@@ -324,6 +374,7 @@ export function signalsMarkdown(r: SignalsBenchResult): string {
     `| consume-only baseline, events/s (same topic) | ${r.baselineEventsPerSec} (engine/baseline ${r.ratioToBaseline}) | |`,
     `| signal latency p50 / p95 (${r.latencyProbes} probes, 2,000/s load) | ${r.latencyP50Ms} / ${r.latencyP95Ms} ms | p95 < 5000 ms |`,
     `| engine peak RSS | ${r.peakRssMB} MB | bounded by datasets |`,
+    `| at the highest sampled RSS (${b.rssMB} MB): V8 heap total / used, external, librdkafka queues, rest | ${b.heapTotalMB} / ${b.heapUsedMB}, ${b.externalMB}, ${queued}, ${b.restMB} MB | |`,
     `| engine CPU during the drain | ${r.engineCpuSec} s | |`,
     '',
   ].join('\n');

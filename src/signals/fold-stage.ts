@@ -53,20 +53,33 @@ export class FoldStage {
   }
 
   private io(clientId: string) {
-    return { brokers: this.cfg.brokers, clientId, log: this.clientLog };
+    return { brokers: this.cfg.brokers, clientId, log: this.clientLog, fetchQueueKb: this.cfg.fetchQueueKb };
   }
 
   async start(): Promise<void> {
-    const p = newProducer(this.io('signal-factory-signals-fold'), {
-      // Unique per process: KIP-447 fencing goes by the group generation sent with the offsets.
-      'transactional.id': `${this.cfg.groupId}.fold.${this.cfg.instanceId}`,
-      'transaction.timeout.ms': this.cfg.transactionTimeoutMs,
-    });
+    const p = newProducer(
+      {
+        ...this.io('signal-factory-signals-fold'),
+        stats: (s) => this.metrics.queued.set({ client: 'fold-producer' }, s.queuedBytes),
+      },
+      {
+        // Unique per process: KIP-447 fencing goes by the group generation sent with the offsets.
+        'transactional.id': `${this.cfg.groupId}.fold.${this.cfg.instanceId}`,
+        'transaction.timeout.ms': this.cfg.transactionTimeoutMs,
+      },
+    );
     this.producer = p;
     await connect(p, 10_000);
     await call((cb) => p.initTransactions(30_000, cb));
     const c = newConsumer(
-      { ...this.io('signal-factory-signals-fold'), groupId: this.cfg.groupId },
+      {
+        ...this.io('signal-factory-signals-fold'),
+        groupId: this.cfg.groupId,
+        stats: (s) => {
+          this.metrics.lag.set({ stage: 'fold' }, s.lag);
+          this.metrics.queued.set({ client: 'fold-consumer' }, s.queuedBytes);
+        },
+      },
       {
         rebalance_cb: (err: { code: number }, assignment: Array<{ topic: string; partition: number }>) => {
           if (err.code === CODES.ERRORS.ERR__ASSIGN_PARTITIONS) {
@@ -85,13 +98,9 @@ export class FoldStage {
           }
           this.metrics.assigned.set({ stage: 'fold' }, this.assigned.size);
         },
-        'statistics.interval.ms': 5000,
         'session.timeout.ms': this.cfg.sessionTimeoutMs,
-        // Prefetch bound: memory follows datasets, not traffic (librdkafka's default is 64 MB).
-        'queued.max.messages.kbytes': 16384,
       },
     );
-    c.on('event.stats', (s: { message: string }) => this.metrics.lag.set({ stage: 'fold' }, totalLag(s.message)));
     this.consumer = c;
     await connect(c, 10_000);
     c.setDefaultConsumeTimeout(this.cfg.batchWaitMs);
@@ -173,16 +182,4 @@ export class FoldStage {
       this.log.info({ partition, from, to, read: n, raw_partitions: w.size() }, 'dedup state rebuilt');
     }
   }
-}
-
-/** Sum of consumer_lag over the assigned partitions in a librdkafka statistics message. */
-export function totalLag(stats: string): number {
-  const s = JSON.parse(stats) as {
-    topics?: Record<string, { partitions?: Record<string, { consumer_lag?: number }> }>;
-  };
-  let lag = 0;
-  for (const t of Object.values(s.topics ?? {}))
-    for (const [id, p] of Object.entries(t.partitions ?? {}))
-      if (id !== '-1' && (p.consumer_lag ?? -1) > 0) lag += p.consumer_lag!;
-  return lag;
 }

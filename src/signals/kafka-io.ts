@@ -65,6 +65,32 @@ export interface ClientOptions {
   brokers: string;
   clientId: string;
   log: RateLimitedLog;
+  /** A consumer's prefetch bound per assigned partition (SF_SIGNALS_FETCH_QUEUE_KB); librdkafka's default is 64 MB. */
+  fetchQueueKb?: number;
+  /** Called with the client's statistics every STATS_INTERVAL_MS (lag and queued bytes). */
+  stats?: (s: ReturnType<typeof clientStats>) => void;
+}
+
+const STATS_INTERVAL_MS = 2000;
+
+/**
+ * Memory that follows partitions, not traffic: without these a consumer behind a backlog
+ * prefetches up to 64 MB (or 100,000 messages) per partition. One fetch response may add up to
+ * max.partition.fetch.bytes per partition over the bound, so that is capped by it too.
+ */
+function prefetchConfig(o: ClientOptions): object {
+  if (o.fetchQueueKb === undefined) return {};
+  return {
+    'queued.max.messages.kbytes': o.fetchQueueKb,
+    'max.partition.fetch.bytes': Math.min(1_048_576, o.fetchQueueKb * 1024),
+  };
+}
+
+const statsConfig = (o: ClientOptions) => (o.stats ? { 'statistics.interval.ms': STATS_INTERVAL_MS } : {});
+
+function watchStats(c: KafkaConsumer | Producer, o: ClientOptions): void {
+  const f = o.stats;
+  if (f) (c as KafkaConsumer).on('event.stats', (s: { message: string }) => f(clientStats(s.message)));
 }
 
 export function newConsumer(o: ClientOptions & { groupId: string; readCommitted?: boolean }, extra: object = {}) {
@@ -78,11 +104,14 @@ export function newConsumer(o: ClientOptions & { groupId: string; readCommitted?
       'isolation.level': o.readCommitted ? 'read_committed' : 'read_uncommitted',
       'topic.metadata.refresh.interval.ms': 10_000,
       log_level: 6,
+      ...prefetchConfig(o),
+      ...statsConfig(o),
       ...extra,
     },
     { 'auto.offset.reset': 'earliest' },
   );
   routeClientLogs(c, o.log, { client: o.clientId });
+  watchStats(c, o);
   return c;
 }
 
@@ -96,10 +125,35 @@ export function newProducer(o: ClientOptions, extra: object = {}) {
     'linger.ms': 5,
     'compression.type': 'lz4',
     log_level: 6,
+    ...statsConfig(o),
     ...extra,
   });
   routeClientLogs(p, o.log, { client: o.clientId });
+  watchStats(p, o);
   return p;
+}
+
+/**
+ * What a librdkafka statistics message (statistics.interval.ms) says about a client: the lag of
+ * its assigned partitions, and the bytes it holds in queues (consumer prefetch per partition,
+ * producer queue), which are outside the JS heap and count in the process's RSS.
+ */
+export function clientStats(stats: string): { lag: number; queuedBytes: number } {
+  const s = JSON.parse(stats) as {
+    msg_size?: number;
+    topics?: Record<string, { partitions?: Record<string, { consumer_lag?: number; fetchq_size?: number }> }>;
+  };
+  let lag = 0;
+  // A group consumer's partition queues forward into one queue, and every partition reports
+  // that queue's size (librdkafka 2.15): the largest figure is the consumer's prefetch.
+  let fetchq = 0;
+  for (const t of Object.values(s.topics ?? {}))
+    for (const [id, p] of Object.entries(t.partitions ?? {})) {
+      if (id === '-1') continue;
+      if ((p.consumer_lag ?? -1) > 0) lag += p.consumer_lag!;
+      fetchq = Math.max(fetchq, p.fetchq_size ?? 0);
+    }
+  return { lag, queuedBytes: (s.msg_size ?? 0) + fetchq };
 }
 
 export function flush(p: Producer, timeoutMs: number): Promise<void> {

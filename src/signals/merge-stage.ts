@@ -80,12 +80,16 @@ export class MergeStage {
     private readonly partitions: number,
   ) {}
 
-  private io(clientId: string) {
-    return { brokers: this.cfg.brokers, clientId, log: this.clientLog };
+  /** `queued`: the client's label in signals_client_queued_bytes (librdkafka memory). */
+  private io(clientId: string, queued?: string) {
+    const stats = queued
+      ? (s: { queuedBytes: number }) => this.metrics.queued.set({ client: queued }, s.queuedBytes)
+      : undefined;
+    return { brokers: this.cfg.brokers, clientId, log: this.clientLog, fetchQueueKb: this.cfg.fetchQueueKb, stats };
   }
 
   async start(): Promise<void> {
-    const p = newProducer(this.io('signal-factory-signals-out'), { dr_cb: true });
+    const p = newProducer(this.io('signal-factory-signals-out', 'merge-producer'), { dr_cb: true });
     p.on('delivery-report', (err) => {
       if (err) this.fail(new Error(`signal output not delivered: ${err.message}`));
     });
@@ -93,7 +97,11 @@ export class MergeStage {
     this.producer = p;
     await connect(p, 10_000);
     const c = newConsumer(
-      { ...this.io('signal-factory-signals-merge'), groupId: `${this.cfg.groupId}.merge`, readCommitted: true },
+      {
+        ...this.io('signal-factory-signals-merge', 'merge-consumer'),
+        groupId: `${this.cfg.groupId}.merge`,
+        readCommitted: true,
+      },
       {
         rebalance_cb: (err: { code: number }, assignment: Array<{ topic: string; partition: number }>) => {
           if (err.code === CODES.ERRORS.ERR__ASSIGN_PARTITIONS) {

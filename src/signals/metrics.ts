@@ -1,8 +1,11 @@
 /** The engine's Prometheus metrics (docs/observability.md lists them). */
-import { Counter, Gauge, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 
 export function signalsMetrics() {
   const registry = new Registry();
+  // process_resident_memory_bytes, nodejs_heap_size_used_bytes, nodejs_external_memory_bytes:
+  // with signals_client_queued_bytes they split the engine's RSS (perf/signals.ts prints it).
+  collectDefaultMetrics({ register: registry });
   const m = {
     registry,
     folded: new Counter({
@@ -47,6 +50,12 @@ export function signalsMetrics() {
       name: 'signals_partitions_assigned',
       help: 'Partitions this process holds, by stage',
       labelNames: ['stage'],
+      registers: [registry],
+    }),
+    queued: new Gauge({
+      name: 'signals_client_queued_bytes',
+      help: 'Bytes held in librdkafka queues (consumer prefetch, producer queue), by client',
+      labelNames: ['client'],
       registers: [registry],
     }),
     windows: new Gauge({
