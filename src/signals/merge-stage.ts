@@ -42,7 +42,10 @@ function parsePartial(v: Buffer | null | undefined): PartialAggregate | undefine
   if (!v) return undefined;
   try {
     const p = JSON.parse(v.toString('utf8')) as PartialAggregate;
-    return typeof p.id === 'string' && typeof p.dataset_urn === 'string' && typeof p.bucket === 'number'
+    return typeof p.id === 'string' &&
+      typeof p.dataset_urn === 'string' &&
+      typeof p.bucket === 'number' &&
+      typeof p.source?.to === 'number'
       ? p
       : undefined;
   } catch {

@@ -1,6 +1,7 @@
 /**
  * Stage 2's pure core: one dataset's merged buckets and the signals computed from them. A
- * bucket keeps the ids of the partials merged into it, so a partial seen twice counts once.
+ * bucket keeps the highest evidence offset merged per evidence partition, so a partial seen
+ * twice counts once.
  */
 import { type DatasetPolicy, type IncidentKind, type SignalSnapshot, SLO_TIER_DEFAULTS } from '../models/index.js';
 import { type Counts, emptyCounts, LAG_BOUNDS_SEC, mergeCounts, type PartialAggregate } from './partial.js';
@@ -21,7 +22,13 @@ export type MergeResult = 'merged' | 'duplicate' | 'late';
 
 interface Bucket {
   counts: Counts;
-  partials: Set<string>;
+  /**
+   * Evidence partition -> end of the last span merged. Stage 1 commits one evidence partition's
+   * spans in order, one owner at a time, so they reach stage 2 in order: a span ending at or below
+   * this is a repeat. One number per evidence partition, where a set of partial ids grew with
+   * the transaction rate (memory bounded by datasets, not traffic).
+   */
+  merged: Map<number, number>;
 }
 
 export class DatasetWindow {
@@ -39,11 +46,12 @@ export class DatasetWindow {
     if (p.bucket + s.bucketMs + s.allowedLatenessMs < p.folded_at) return 'late';
     let b = this.buckets.get(p.bucket);
     if (!b) {
-      b = { counts: emptyCounts(), partials: new Set() };
+      b = { counts: emptyCounts(), merged: new Map() };
       this.buckets.set(p.bucket, b);
     }
-    if (b.partials.has(p.id)) return 'duplicate';
-    b.partials.add(p.id);
+    const end = b.merged.get(p.source.partition);
+    if (end !== undefined && p.source.to <= end) return 'duplicate';
+    b.merged.set(p.source.partition, p.source.to);
     mergeCounts(b.counts, p);
     this.lastSeen = Math.max(this.lastSeen, p.last_seen);
     this.lastEventTime = Math.max(this.lastEventTime, p.last_event_time);

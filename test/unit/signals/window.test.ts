@@ -37,6 +37,20 @@ test('a partial merged twice counts once; a late partial is dropped', () => {
   assert.equal(e.snapshot.compliance.fail, 5);
 });
 
+test('a repeat of an older span counts once; spans of other evidence partitions are their own', () => {
+  const w = new DatasetWindow('urn:dp:t:a', T0);
+  const [a] = partials(5, 1000, T0 + 1000, 0, 0);
+  const [b] = partials(5, 1000, T0 + 1000, 0, 5);
+  const [c] = partials(5, 1000, T0 + 1000, 1, 0);
+  assert.equal(w.merge(a, S), 'merged');
+  assert.equal(w.merge(b, S), 'merged');
+  assert.equal(w.merge(a, S), 'duplicate', 'span 0-4 of partition 0 was merged before 5-9');
+  assert.equal(w.merge(c, S), 'merged', 'partition 1 has its own offsets');
+  assert.equal(w.merge(c, S), 'duplicate');
+  const c15 = evaluate(w, POLICY, T0 + 2000, S).snapshot.compliance;
+  assert.equal(c15.pass + c15.fail, 15);
+});
+
 test('compliance breaches below the SLO with enough records, and names reasons, producer and samples', () => {
   const w = new DatasetWindow('urn:dp:t:a', T0);
   for (const p of partials(20, 2, T0 + 1000)) w.merge(p, S);
