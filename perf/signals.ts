@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { KafkaConsumer, type Message, Producer } from '../src/common/kafka.js';
 import { api, freePort, REPO_ROOT, type Service, startService } from '../src/dev/services.js';
 import type { EvidenceEvent, SignalSnapshot } from '../src/models/index.js';
+import { kcatRead } from './lib/limit.js';
 import { sample, scrape } from './lib/procs.js';
 import { createTopics, startControlPlaneProcess } from './lib/signals-rig.js';
 
@@ -23,10 +24,15 @@ export interface SignalsBenchResult {
   eventsPerSec: number;
   baselineEventsPerSec: number;
   ratioToBaseline: number;
+  /** The stock-tool limit: kcat reading the same backlog into `wc -l` (wall time, start included). */
+  kcatEventsPerSec: number;
+  ratioToKcat: number;
   latencyP50Ms: number | null;
   latencyP95Ms: number | null;
   latencyProbes: number;
   peakRssMB: number;
+  /** RSS once the engine was ready, before it read any evidence. */
+  readyRssMB: number;
   /** Where the memory was at the highest sampled RSS (MB, from the engine's /metrics). */
   peakBreakdown: MemoryBreakdown;
   engineCpuSec: number;
@@ -221,6 +227,12 @@ export async function runSignalsBench(o: {
     await preload(o.brokers, topics.SF_EVIDENCE_TOPIC, urns, o.events);
     const baselineRate = await baseline(o.brokers, topics.SF_EVIDENCE_TOPIC, o.events);
     o.log(`signals: consume-only baseline ${baselineRate} events/s`);
+    const k = await kcatRead(o.brokers, topics.SF_EVIDENCE_TOPIC);
+    if (k.records < o.events) throw new Error(`kcat read ${k.records} of ${o.events} events`);
+    const kcatRate = Math.round(o.events / k.seconds);
+    o.log(
+      `signals: kcat read ${k.records} events in ${k.seconds.toFixed(1)} s (${kcatRate}/s, ${k.cpu.toFixed(1)} CPU s)`,
+    );
 
     const port = await freePort();
     const engine = await startService({
@@ -239,7 +251,7 @@ export async function runSignalsBench(o: {
     });
     services.push(engine);
     const pid = engine.child.pid!;
-    const cpu0 = sample(pid).cpu;
+    const { cpu: cpu0, rss: readyRss } = sample(pid);
     const ready = performance.now();
     // The drain clock starts at the first folded event (group join and assignment excluded).
     let t0 = 0;
@@ -284,11 +296,14 @@ export async function runSignalsBench(o: {
       eventsPerSec: Math.round(o.events / drainSec),
       baselineEventsPerSec: baselineRate,
       ratioToBaseline: Math.round((o.events / drainSec / baselineRate) * 1000) / 1000,
+      kcatEventsPerSec: kcatRate,
+      ratioToKcat: Math.round((o.events / drainSec / kcatRate) * 1000) / 1000,
       latencyP50Ms: pct(lat, 0.5),
       latencyP95Ms: pct(lat, 0.95),
       latencyProbes: lat.length,
       // VmHWM: the kernel's high-water mark, so a peak between two samples counts too.
       peakRssMB: Math.round(Math.max(peak, sample(pid).hwm) / 1048576),
+      readyRssMB: Math.round(readyRss / 1048576),
       peakBreakdown,
       engineCpuSec: Math.round(cpuSec * 10) / 10,
     };
@@ -373,7 +388,8 @@ export function signalsMarkdown(r: SignalsBenchResult): string {
     `| evidence events/s (drain of ${r.events} over ${r.datasets} datasets) | ${r.eventsPerSec} | >= 30000 |`,
     `| consume-only baseline, events/s (same topic) | ${r.baselineEventsPerSec} (engine/baseline ${r.ratioToBaseline}) | |`,
     `| signal latency p50 / p95 (${r.latencyProbes} probes, 2,000/s load) | ${r.latencyP50Ms} / ${r.latencyP95Ms} ms | p95 < 5000 ms |`,
-    `| engine peak RSS | ${r.peakRssMB} MB | bounded by datasets |`,
+    `| stock-tool limit: kcat -C -e reading the same backlog into wc -l, events/s | ${r.kcatEventsPerSec} (engine/kcat ${r.ratioToKcat}) | |`,
+    `| engine peak RSS (RSS when ready) | ${r.peakRssMB} MB (${r.readyRssMB} MB) | bounded by datasets |`,
     `| at the highest sampled RSS (${b.rssMB} MB): V8 heap total / used, external, librdkafka queues, rest | ${b.heapTotalMB} / ${b.heapUsedMB}, ${b.externalMB}, ${queued}, ${b.restMB} MB | |`,
     `| engine CPU during the drain | ${r.engineCpuSec} s | |`,
     '',

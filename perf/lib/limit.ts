@@ -41,8 +41,22 @@ export interface KcatRun {
 export async function kcatPipe(brokers: string, raw: string, evidence: string): Promise<KcatRun> {
   const c = `kcat -b ${brokers} -C -t ${raw} -o beginning -e -q -f '%s\\n'`;
   const p = `kcat -b ${brokers} -P -t ${evidence} -z lz4 -X acks=all -X enable.idempotence=true -X linger.ms=5`;
+  return (await timedBash(`${c} | ${p}`)).run;
+}
+
+/**
+ * Reads every record of `topic` (to its current end) with kcat's consumer into `wc -l`: how fast
+ * a stock client reads that backlog here, nothing else done (the Signal Engine's limit row).
+ */
+export async function kcatRead(brokers: string, topic: string): Promise<KcatRun & { records: number }> {
+  const { run, out } = await timedBash(`kcat -b ${brokers} -C -t ${topic} -o beginning -e -q -f '%s\\n' | wc -l`);
+  return { ...run, records: Number(out.trim().split('\n')[0]) };
+}
+
+/** Runs a bash pipeline; wall time, CPU of its processes (bash `times`) and its output before that. */
+async function timedBash(pipeline: string): Promise<{ run: KcatRun; out: string }> {
   const t0 = performance.now();
-  const child = spawn('bash', ['-c', `set -o pipefail; ${c} | ${p}; rc=$?; times; exit $rc`], {
+  const child = spawn('bash', ['-c', `set -o pipefail; ${pipeline}; rc=$?; times; exit $rc`], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -55,9 +69,10 @@ export async function kcatPipe(brokers: string, raw: string, evidence: string): 
   });
   const code = await new Promise<number | null>((res) => child.on('exit', res));
   const seconds = (performance.now() - t0) / 1000;
-  if (code !== 0) throw new Error(`kcat pipe exited ${code}: ${err.slice(0, 500)}`);
+  if (code !== 0) throw new Error(`${pipeline} exited ${code}: ${err.slice(0, 500)}`);
   // `times`: the shell's user/sys, then its children's: "0m1.234s 0m0.567s".
-  const line = out.trim().split('\n').pop() ?? '';
-  const secs = [...line.matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));
-  return { seconds, cpu: (secs[0] ?? Number.NaN) + (secs[1] ?? Number.NaN) };
+  const lines = out.trim().split('\n');
+  const secs = [...(lines.pop() ?? '').matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));
+  lines.pop(); // the shell's own times
+  return { run: { seconds, cpu: (secs[0] ?? Number.NaN) + (secs[1] ?? Number.NaN) }, out: lines.join('\n') };
 }

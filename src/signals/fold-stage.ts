@@ -26,6 +26,9 @@ import {
 } from './kafka-io.js';
 import type { SignalsMetrics } from './metrics.js';
 
+/** Messages per consume call (see run()). */
+const CONSUME_CHUNK = 1000;
+
 const call = (f: (cb: (e: LibrdKafkaError) => void) => void) =>
   new Promise<void>((res, rej) => f((e) => (e ? rej(new Error(e.message)) : res())));
 
@@ -103,7 +106,6 @@ export class FoldStage {
     );
     this.consumer = c;
     await connect(c, 10_000);
-    c.setDefaultConsumeTimeout(this.cfg.batchWaitMs);
     c.subscribe([this.cfg.evidenceTopic]);
     this.loop = this.run().catch((e: Error) => {
       if (!this.stopped) this.fail(e);
@@ -117,22 +119,37 @@ export class FoldStage {
     if (this.producer) await disconnect(this.producer);
   }
 
+  /**
+   * One transaction per SF_SIGNALS_BATCH_SIZE events or SF_SIGNALS_BATCH_WAIT_MS, whichever comes
+   * first, consumed in chunks of CONSUME_CHUNK: only a chunk's messages are alive at once, so
+   * memory does not follow the batch size, while transactions stay large (each costs ~10 ms).
+   */
   private async run(): Promise<void> {
     const c = this.consumer!;
     while (!this.stopped) {
-      const batch = await consume(c, this.cfg.batchSize);
-      if (this.pendingAssigned.size > 0) await this.rebuildDedup([...this.pendingAssigned]);
-      if (batch.length === 0 || this.stopped) continue;
-      let invalid = 0;
-      for (const m of batch) {
-        if (!this.assigned.has(m.partition)) continue; // revoked meanwhile: its new owner reads it
-        const e = parseEvidence(m.value);
-        if (e) this.folder.add(e, m.partition, m.offset);
-        else invalid++;
+      const until = Date.now() + this.cfg.batchWaitMs;
+      let n = 0;
+      while (!this.stopped && n < this.cfg.batchSize) {
+        c.setDefaultConsumeTimeout(Math.max(1, until - Date.now()));
+        const chunk = await consume(c, Math.min(CONSUME_CHUNK, this.cfg.batchSize - n));
+        if (this.pendingAssigned.size > 0) await this.rebuildDedup([...this.pendingAssigned]);
+        n += chunk.length;
+        this.fold(chunk);
+        if (Date.now() >= until) break;
       }
-      if (invalid > 0) this.metrics.invalid.inc({ topic: this.cfg.evidenceTopic }, invalid);
-      await this.publish();
+      if (n > 0 && !this.stopped) await this.publish();
     }
+  }
+
+  private fold(chunk: Message[]): void {
+    let invalid = 0;
+    for (const m of chunk) {
+      if (!this.assigned.has(m.partition)) continue; // revoked meanwhile: its new owner reads it
+      const e = parseEvidence(m.value);
+      if (e) this.folder.add(e, m.partition, m.offset);
+      else invalid++;
+    }
+    if (invalid > 0) this.metrics.invalid.inc({ topic: this.cfg.evidenceTopic }, invalid);
   }
 
   /** One transaction: the partials and the offsets they account for. */
