@@ -49,7 +49,7 @@ export function signalsConfig(): SignalsConfig {
     httpPort: env.int('SF_SIGNALS_HTTP_PORT', 9465, 0),
     batchSize: env.int('SF_SIGNALS_BATCH_SIZE', 10_000, 1),
     batchWaitMs: env.int('SF_SIGNALS_BATCH_WAIT_MS', 500, 10),
-    fetchQueueKb: env.int('SF_SIGNALS_FETCH_QUEUE_KB', 1024, 64),
+    fetchQueueKb: env.int('SF_SIGNALS_FETCH_QUEUE_KB', 2048, 64),
     evalIntervalMs: env.int('SF_SIGNALS_EVAL_INTERVAL_MS', 5000, 100),
     policyRefreshMs: env.int('SF_POLICY_REFRESH_MS', 5000, 100),
     dedupLookback: env.int('SF_SIGNALS_DEDUP_LOOKBACK', 50_000, 0),
