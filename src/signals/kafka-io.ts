@@ -78,7 +78,7 @@ const STATS_INTERVAL_MS = 2000;
  * prefetches up to 64 MB (or 100,000 messages) per partition. One fetch response may add up to
  * max.partition.fetch.bytes per partition over the bound, so that is capped by it too.
  */
-function prefetchConfig(o: ClientOptions): object {
+export function prefetchConfig(o: Pick<ClientOptions, 'fetchQueueKb'>): object {
   if (o.fetchQueueKb === undefined) return {};
   return {
     'queued.max.messages.kbytes': o.fetchQueueKb,
