@@ -12,8 +12,9 @@
  * offset `next - 1`) with the counts. A newly assigned partition loads its checkpoint, skips what
  * is below `next` (already counted) and goes on deciding exactly as before the restart.
  */
-import { RawWatermarks } from '../../signals/dedup.js';
+
 import type { EvidenceEvent } from '../../models/index.js';
+import { RawWatermarks } from '../../signals/dedup.js';
 import type { CountCheckpoint, IndexedEvidence, RawMark } from './index-store.js';
 
 interface PartitionState {
