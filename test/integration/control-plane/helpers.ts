@@ -14,6 +14,7 @@ import { createAuthenticator, type Principal } from '../../../src/control-plane/
 import type { EvidenceIndex } from '../../../src/control-plane/evidence/index-store.js';
 import type { IndexStatus } from '../../../src/control-plane/evidence/status.js';
 import { noSchemaCheck, type SchemaRegistry } from '../../../src/control-plane/schema-registry.js';
+import type { ShadowEvidenceSource } from '../../../src/control-plane/shadow/reader.js';
 import { createTables, DynamoStore } from '../../../src/control-plane/store/dynamodb.js';
 import { SqliteStore } from '../../../src/control-plane/store/sqlite.js';
 import type { ControlPlaneStore } from '../../../src/control-plane/store/types.js';
@@ -76,6 +77,7 @@ export async function startApp(
     evidence?: EvidenceIndex;
     evidenceStatus?: () => IndexStatus;
     consoleDir?: string;
+    shadowEvidence?: ShadowEvidenceSource;
   } = {},
 ): Promise<Running> {
   const store = opts.store ?? tempSqlite(t);
@@ -86,6 +88,7 @@ export async function startApp(
     evidence: opts.evidence,
     evidenceStatus: opts.evidenceStatus,
     consoleDir: opts.consoleDir,
+    shadowEvidence: opts.shadowEvidence,
   });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   t.after(() => app.close());
