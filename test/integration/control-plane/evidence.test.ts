@@ -21,7 +21,7 @@ import {
 import type { EvidenceIndex, IndexedEvidence } from '../../../src/control-plane/evidence/index-store.js';
 import { SqliteEvidenceIndex } from '../../../src/control-plane/evidence/sqlite-index.js';
 import type { EvidenceEvent } from '../../../src/models/index.js';
-import { awsFromEnv, requireEnv, startApp } from './helpers.js';
+import { awsFromEnv, startApp, topicWith } from './helpers.js';
 
 function evidence(i: number, urn: string, result: 'PASS' | 'FAIL'): EvidenceEvent {
   const gate = i % 2 === 0 ? 'CONTRACT' : 'SCHEMA';
@@ -52,23 +52,6 @@ function evidence(i: number, urn: string, result: 'PASS' | 'FAIL'): EvidenceEven
 
 /** Old fixed timestamps (2026-01-13): a retention long enough to keep them. */
 const RETENTION_DAYS = 3650;
-
-async function topicWith(t: TestContext, partitions: number) {
-  const brokers = requireEnv('SF_KAFKA_BROKERS');
-  const topic = `sf-cp-test-evidence-${randomUUID().slice(0, 8)}`;
-  const k = new kafka.KafkaJS.Kafka({});
-  const admin = k.admin({ 'bootstrap.servers': brokers });
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }] });
-  t.after(async () => {
-    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-    await admin.disconnect();
-  });
-  const producer = k.producer({ 'bootstrap.servers': brokers, log_level: 3 });
-  await producer.connect();
-  t.after(() => producer.disconnect());
-  return { brokers, topic, producer };
-}
 
 function indexer(t: TestContext, brokers: string, topic: string, index: EvidenceIndex, groupId: string) {
   const i = new EvidenceIndexer({
@@ -318,16 +301,7 @@ test('exact counts under enforcer re-sends and a restart without committed offse
 });
 
 test('a failing index write is retried: the consumer reconnects and the batch comes again', async (t) => {
-  const brokers = requireEnv('SF_KAFKA_BROKERS');
-  const topic = `sf-cp-test-evidence-${randomUUID().slice(0, 8)}`;
-  const k = new kafka.KafkaJS.Kafka({});
-  const admin = k.admin({ 'bootstrap.servers': brokers });
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }] });
-  t.after(async () => {
-    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-    await admin.disconnect();
-  });
+  const { brokers, topic, producer } = await topicWith(t, 1);
   const real = new SqliteEvidenceIndex(':memory:', { retentionDays: RETENTION_DAYS });
   t.after(() => real.close());
   let failures = 1;
@@ -347,9 +321,6 @@ test('a failing index write is retried: the consumer reconnects and the batch co
     retryFirstMs: 200,
   }).start();
   t.after(() => indexer.stop());
-  const producer = k.producer({ 'bootstrap.servers': brokers, log_level: 3 });
-  await producer.connect();
-  t.after(() => producer.disconnect());
   await producer.send({ topic, messages: [{ value: JSON.stringify(evidence(3, 'urn:dp:orders:created', 'FAIL')) }] });
   const deadline = Date.now() + 60_000;
   while (real.count() < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));

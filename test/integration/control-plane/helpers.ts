@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
+import kafka from '@confluentinc/kafka-javascript';
 import { dynamoClient } from '../../../src/common/aws.js';
 import { mintDevToken } from '../../../src/common/dev-token.js';
 import { buildApp } from '../../../src/control-plane/app.js';
@@ -142,4 +143,22 @@ export function contract(id: string, over: Record<string, unknown> = {}) {
     ],
     ...over,
   };
+}
+
+/** A fresh topic (deleted after the test) and a connected producer. */
+export async function topicWith(t: TestContext, partitions: number, prefix = 'sf-cp-test-evidence') {
+  const brokers = requireEnv('SF_KAFKA_BROKERS');
+  const topic = `${prefix}-${randomUUID().slice(0, 8)}`;
+  const k = new kafka.KafkaJS.Kafka({});
+  const admin = k.admin({ 'bootstrap.servers': brokers });
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }] });
+  t.after(async () => {
+    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+    await admin.disconnect();
+  });
+  const producer = k.producer({ 'bootstrap.servers': brokers, log_level: 3 });
+  await producer.connect();
+  t.after(() => producer.disconnect());
+  return { brokers, topic, producer };
 }

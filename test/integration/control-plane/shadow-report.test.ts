@@ -4,13 +4,11 @@
  * evidence arrives counts it, and no event is read twice however many reports are asked for.
  */
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
-import kafka from '@confluentinc/kafka-javascript';
 import { createLogger } from '../../../src/common/logger.js';
 import { ShadowFeed } from '../../../src/control-plane/shadow/reader.js';
 import type { ShadowEvidenceEvent } from '../../../src/models/index.js';
-import { policy, requireEnv, startApp, urnPath } from './helpers.js';
+import { policy, startApp, topicWith, urnPath } from './helpers.js';
 
 const URN = 'urn:dp:orders:shadow-report';
 
@@ -42,19 +40,7 @@ function shadowEvidence(i: number, version = 1): ShadowEvidenceEvent {
 }
 
 test('shadow report: incremental per-minute tallies, right after more shadow evidence arrives', async (t) => {
-  const brokers = requireEnv('SF_KAFKA_BROKERS');
-  const topic = `sf-cp-test-shadow-${randomUUID().slice(0, 8)}`;
-  const k = new kafka.KafkaJS.Kafka({});
-  const admin = k.admin({ 'bootstrap.servers': brokers });
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: 3, replicationFactor: 1 }] });
-  t.after(async () => {
-    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-    await admin.disconnect();
-  });
-  const producer = k.producer({ 'bootstrap.servers': brokers, log_level: 3 });
-  await producer.connect();
-  t.after(() => producer.disconnect());
+  const { brokers, topic, producer } = await topicWith(t, 3, 'sf-cp-test-shadow');
   const feed = new ShadowFeed({ brokers, topic, logger: createLogger('shadow-test', 'warn'), timeoutMs: 60_000 });
   t.after(() => feed.stop());
   const app = await startApp(t, { shadowEvidence: feed });
