@@ -11,9 +11,10 @@
  * end of every partition): start-up and the group join are in it. Peak RSS is VmHWM per process.
  *
  *   scripts/stack up && . .stack/env && npm run build
- *   node dist/perf/archive.js [--events 400000] [--processes 2] [--rounds 1] [--profile]
+ *   node dist/perf/archive.js [--events 400000] [--processes 2] [--rounds 1] [--profile] [--heap-mb 384]
  *
- * --profile runs the archive processes under node --cpu-prof (.stack/logs/perf-archive/prof).
+ * --profile runs the archive processes under node --cpu-prof (.stack/logs/perf-archive/prof);
+ * --heap-mb caps their V8 old space (--max-old-space-size) as the Helm chart does.
  * Prints a markdown table and writes perf/results/<timestamp>-archive.json.
  */
 import { spawn } from 'node:child_process';
@@ -155,7 +156,7 @@ async function committedAll(admin: Admin, group: string, topic: string, highs: M
 /** N archive processes in one new group drain the whole topic into a new prefix. */
 async function archiveRun(
   admin: Admin,
-  o: { brokers: string; topic: string; bucket: string; total: number; processes: number; profile: boolean },
+  o: { brokers: string; topic: string; bucket: string; total: number; processes: number; nodeArgs: string[] },
 ) {
   const run = `n${o.processes}-${randomUUID().slice(0, 8)}`;
   const group = `perf-archive-${run}`;
@@ -171,9 +172,8 @@ async function archiveRun(
     SF_ARCHIVE_URI: `s3://${o.bucket}/${run}`,
     SF_ARCHIVE_BATCH_MS: '5000',
   };
-  const nodeArgs = o.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(LOG_DIR, 'prof')}`] : [];
   const procs = await Promise.all(
-    Array.from({ length: o.processes }, (_, i) => startArchive(`${run}-${i}`, env, nodeArgs)),
+    Array.from({ length: o.processes }, (_, i) => startArchive(`${run}-${i}`, env, o.nodeArgs)),
   );
   const cpu0 = procs.map((p) => sample(p.pid).cpu);
   const t0 = performance.now();
@@ -210,6 +210,7 @@ async function main() {
       processes: { type: 'string', default: '2' },
       rounds: { type: 'string', default: '1' },
       profile: { type: 'boolean', default: false },
+      'heap-mb': { type: 'string' },
     },
   });
   const total = Number(values.events);
@@ -247,6 +248,10 @@ async function main() {
   const bucket = `sf-perf-archive-${randomUUID().slice(0, 8)}`;
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   s3.destroy();
+  const nodeArgs = [
+    ...(values.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(LOG_DIR, 'prof')}`] : []),
+    ...(values['heap-mb'] ? [`--max-old-space-size=${Number(values['heap-mb'])}`] : []),
+  ];
   const counts = maxProcs === 1 ? [1] : [1, maxProcs];
   const rounds: { kcat: number; kcatCpu: number; baseline: number; runs: Awaited<ReturnType<typeof archiveRun>>[] }[] =
     [];
@@ -259,7 +264,7 @@ async function main() {
         const baseline = await consumeOnly(brokers, topic, total);
         const runs = [];
         for (const n of counts) {
-          runs.push(await archiveRun(admin, { brokers, topic, bucket, total, processes: n, profile: values.profile }));
+          runs.push(await archiveRun(admin, { brokers, topic, bucket, total, processes: n, nodeArgs }));
           loads.push(loadavg()[0]);
         }
         rounds.push({ kcat: total / k.seconds, kcatCpu: (k.cpu / total) * 100_000, baseline, runs });
@@ -296,6 +301,7 @@ async function main() {
     consume_only_events_per_s: Math.round(median(rounds.map((r) => r.baseline))),
     archive: byProcs,
     enforcer_evidence_rate: ENFORCER_EVIDENCE_RATE,
+    archive_node_args: nodeArgs,
   };
   const frac = (x: number) => (x / kcat).toFixed(2);
   const vsEnf = (x: number) => (x / ENFORCER_EVIDENCE_RATE).toFixed(2);

@@ -28,7 +28,7 @@ import { parseEvidence } from '../control-plane/evidence/consumer.js';
 import { totalLag } from '../signals/fold-stage.js';
 import { type ArchiveLocation, type FileGroup, groupOf, objectKey } from './layout.js';
 import { type ArchiveMetrics, archiveMetrics } from './metrics.js';
-import { type ArchivedEvidence, toParquet } from './parquet.js';
+import { type ArchiveRow, encodeRows, toRow } from './parquet.js';
 
 export interface ArchiverOptions {
   brokers: string;
@@ -58,14 +58,14 @@ const STATS_INTERVAL_MS = 5_000;
 
 export interface ArchiveFile {
   key: string;
-  rows: ArchivedEvidence[];
+  rows: ArchiveRow[];
 }
 
 /** A batch's files: one per (evidence partition, dt, hour, dataset), named by its first offset. */
-export function filesOf(location: ArchiveLocation, batch: readonly ArchivedEvidence[]): ArchiveFile[] {
-  const files = new Map<string, { group: FileGroup; partition: number; rows: ArchivedEvidence[] }>();
+export function filesOf(location: ArchiveLocation, batch: readonly ArchiveRow[]): ArchiveFile[] {
+  const files = new Map<string, { group: FileGroup; partition: number; rows: ArchiveRow[] }>();
   for (const a of batch) {
-    const group = groupOf(a.event.timestamp, a.event.dataset_urn);
+    const group = groupOf(a.timestamp, a.dataset);
     // '/' cannot occur in dt, hour or an escaped dataset: the id is unambiguous.
     const id = `${a.partition}/${group.dt}/${group.hour}/${group.dataset}`;
     let f = files.get(id);
@@ -86,7 +86,7 @@ export class EvidenceArchiver {
   private stopped = false;
   private loop: Promise<void> | undefined;
   /** Buffered events per evidence partition, and the next offset to commit for each. */
-  private buffer = new Map<number, { rows: ArchivedEvidence[]; next: number }>();
+  private buffer = new Map<number, { rows: ArchiveRow[]; next: number }>();
   private rejected = 0;
   private connected = false;
   private failed: Error | undefined;
@@ -202,7 +202,7 @@ export class EvidenceArchiver {
     }
     b.next = m.offset + 1;
     const event = parseEvidence(m.value);
-    if (event) b.rows.push({ event, raw: m.value ?? undefined, partition: m.partition, offset: m.offset });
+    if (event) b.rows.push(toRow({ event, raw: m.value ?? undefined, partition: m.partition, offset: m.offset }));
     else {
       this.metrics.rejected.inc();
       if (this.rejected++ === 0)
@@ -243,7 +243,7 @@ export class EvidenceArchiver {
     let failure: unknown;
     for (const f of files) {
       if (failure) break;
-      const body = new Uint8Array(toParquet(f.rows));
+      const body = new Uint8Array(encodeRows(f.rows));
       const p: Promise<unknown> = this.put(f.key, body).then(
         () => {
           bytes += body.byteLength;
