@@ -19,7 +19,7 @@ import { type ArchivedEvidence, fromParquet } from '../../../src/archive/parquet
 import { listKeys } from '../../../src/archive/query.js';
 import { s3Client } from '../../../src/common/aws.js';
 import { createLogger } from '../../../src/common/logger.js';
-import { REPO_ROOT } from '../../../src/dev/services.js';
+import { freePort, REPO_ROOT, waitReady } from '../../../src/dev/services.js';
 import type { EvidenceEvent } from '../../../src/models/index.js';
 import { stackEnv } from '../../helpers/stack.js';
 
@@ -210,10 +210,11 @@ test('archive: every event once across a failed half-written batch and a restart
   assert.ok(got.some((e) => e.validation.result === 'PASS') && got.some((e) => e.validation.result === 'FAIL'));
 });
 
-/** `signal-factory archive` as a process: its env, a clean SIGTERM, and a loud exit when S3 refuses. */
-function archiveProcess(env: Record<string, string>) {
+/** `signal-factory archive` as a process (probes on a free port): its env, a clean SIGTERM, and a loud exit when S3 refuses. */
+async function archiveProcess(env: Record<string, string>) {
+  const port = await freePort();
   const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'signal-factory.js'), 'archive'], {
-    env: { ...process.env, SF_LOG_LEVEL: 'info', ...env },
+    env: { ...process.env, SF_LOG_LEVEL: 'info', SF_ARCHIVE_HTTP_PORT: String(port), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -224,10 +225,16 @@ function archiveProcess(env: Record<string, string>) {
     out += d;
   });
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  return { child, exited, output: () => out };
+  return { child, exited, output: () => out, url: `http://127.0.0.1:${port}` };
 }
 
-test('signal-factory archive: archives, stops on SIGTERM with exit 0; exits 1 naming the cause when S3 refuses', {
+/** The value of one sample of a Prometheus exposition, or undefined. */
+const metric = (text: string, name: string) => {
+  const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
+  return m ? Number(m[1]) : undefined;
+};
+
+test('signal-factory archive: ready and counting on /metrics, stops on SIGTERM with exit 0; exits 1 naming the cause when S3 refuses', {
   timeout: 180_000,
 }, async (t) => {
   const { s3, topic, producer, loc } = await setup(t);
@@ -239,8 +246,9 @@ test('signal-factory archive: archives, stops on SIGTERM with exit 0; exits 1 na
     SF_ARCHIVE_BATCH_MS: '300',
     SF_ARCHIVE_GROUP_ID: `sf-archive-test-${randomUUID()}`,
   };
-  const p = archiveProcess(env);
+  const p = await archiveProcess(env);
   t.after(() => p.child.kill('SIGKILL'));
+  await waitReady(`${p.url}/readyz`, 60_000, p.child);
   const deadline = Date.now() + 90_000;
   let rows = 0;
   while (rows < events.length && Date.now() < deadline) {
@@ -248,12 +256,25 @@ test('signal-factory archive: archives, stops on SIGTERM with exit 0; exits 1 na
     rows = (await readAll(s3, loc)).reduce((n, f) => n + f.rows.length, 0);
   }
   assert.equal(rows, events.length, p.output());
+  // The counters follow the commit: wait for it rather than assume it came with the objects.
+  let text = '';
+  while (metric(text, 'archive_events_total') !== events.length && Date.now() < deadline) {
+    text = await (await fetch(`${p.url}/metrics`)).text();
+    if (metric(text, 'archive_events_total') !== events.length) await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.equal(metric(text, 'archive_events_total'), events.length, text);
+  assert.equal(metric(text, 'archive_rejected_total'), 0);
+  assert.equal(metric(text, 'archive_partitions_assigned'), 2, 'both evidence partitions');
+  assert.ok((metric(text, 'archive_files_total') ?? 0) >= 2, 'files per hour and dataset');
+  assert.ok((metric(text, 'archive_bytes_total') ?? 0) > 0);
+  assert.ok((metric(text, 'archive_last_commit_timestamp_seconds') ?? 0) > Date.now() / 1000 - 120);
+  assert.equal((await fetch(`${p.url}/healthz`)).status, 200);
   p.child.kill('SIGTERM');
   assert.equal(await p.exited, 0, p.output());
 
   // A bucket that does not exist: every put fails, the process says why and exits 1, committing nothing.
   // (a new group: the first one committed every offset, so it would have nothing to write)
-  const broken = archiveProcess({
+  const broken = await archiveProcess({
     ...env,
     SF_ARCHIVE_URI: 's3://sf-no-such-bucket-for-tests/evidence',
     SF_ARCHIVE_GROUP_ID: `sf-archive-test-${randomUUID()}`,
