@@ -302,6 +302,8 @@ async function main() {
     archive: byProcs,
     enforcer_evidence_rate: ENFORCER_EVIDENCE_RATE,
     archive_node_args: nodeArgs,
+    // SF_ARCHIVE_BATCH_EVENTS of the bench's environment reaches the children (default 100000).
+    archive_batch_events: Number(process.env.SF_ARCHIVE_BATCH_EVENTS ?? 100_000),
   };
   const frac = (x: number) => (x / kcat).toFixed(2);
   const vsEnf = (x: number) => (x / ENFORCER_EVIDENCE_RATE).toFixed(2);
