@@ -3,7 +3,8 @@
  * GZIP Parquet under dt=/hour=/dataset=/; a batch whose write fails half-way (some objects stored,
  * offsets not committed, as in a crash) is written again by the next archiver in the group with
  * other batch boundaries, and the archive still holds each event exactly once. `archive query`
- * reads a dataset and time range back through the CLI.
+ * reads a dataset and time range back through the CLI. Two archivers in one group split the
+ * partitions and never write the same object; the process serves its probes and metrics.
  */
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
@@ -208,6 +209,68 @@ test('archive: every event once across a failed half-written batch and a restart
     want.map((e) => e.evidence_id),
   );
   assert.ok(got.some((e) => e.validation.result === 'PASS') && got.some((e) => e.validation.result === 'FAIL'));
+});
+
+test('archive scales out: two processes in one group split the partitions, write disjoint files, each event once', {
+  timeout: 180_000,
+}, async (t) => {
+  const { brokers, s3, topic, producer, loc } = await setup(t);
+  const groupId = `sf-archive-test-${randomUUID()}`;
+  const archivers = [0, 1].map(
+    () =>
+      new EvidenceArchiver({
+        brokers,
+        topic,
+        groupId,
+        location: loc,
+        s3,
+        batchEvents: 40,
+        batchMs: 300,
+        logger: createLogger('archive-test', 'warn'),
+      }),
+  );
+  const gauge = async (a: EvidenceArchiver, g: 'assigned' | 'events') =>
+    (await a.metrics[g].get()).values[0]?.value ?? 0;
+  const running = [];
+  for (const a of archivers) {
+    await a.start();
+    running.push(a.run());
+    t.after(() => a.stop());
+  }
+  // Both members hold a partition before anything is produced: no rebalance moves work afterwards.
+  const deadline = Date.now() + 90_000;
+  while (Date.now() < deadline) {
+    const held = await Promise.all(archivers.map((a) => gauge(a, 'assigned')));
+    if (held.every((n) => n === 1)) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  for (const a of archivers) assert.equal(await gauge(a, 'assigned'), 1, 'each member holds one of the 2 partitions');
+
+  const events = Array.from({ length: 200 }, (_, i) => evidence(i));
+  await producer.send({ topic, messages: events.map((e) => ({ key: e.evidence_id, value: JSON.stringify(e) })) });
+  let counts = [0, 0];
+  while (counts[0] + counts[1] < events.length && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 200));
+    counts = await Promise.all(archivers.map((a) => gauge(a, 'events')));
+  }
+  await Promise.all(archivers.map((a) => a.stop()));
+  await Promise.all(running);
+  assert.equal(counts[0] + counts[1], events.length, `committed by the two members: ${counts}`);
+  assert.ok(counts[0] > 0 && counts[1] > 0, `both members archived (${counts})`);
+
+  const files = await readAll(s3, loc);
+  const ids = files.flatMap((f) => f.rows.map((r) => r.event.evidence_id));
+  assert.equal(ids.length, events.length, 'each event archived exactly once');
+  assert.deepEqual(new Set(ids), new Set(events.map((e) => e.evidence_id)));
+  // A file holds one partition's events and is named after it: the members' keys cannot meet.
+  for (const f of files) {
+    const p = Number(/\/p(\d+)-o\d+\.parquet$/.exec(f.key)?.[1]);
+    assert.ok(
+      f.rows.every((r) => r.partition === p),
+      f.key,
+    );
+  }
+  assert.deepEqual(new Set(files.flatMap((f) => f.rows.map((r) => r.partition))), new Set([0, 1]));
 });
 
 /** `signal-factory archive` as a process (probes on a free port): its env, a clean SIGTERM, and a loud exit when S3 refuses. */
