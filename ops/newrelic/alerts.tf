@@ -413,3 +413,25 @@ resource "newrelic_nrql_alert_condition" "dataset_evidence_gap" {
     threshold_occurrences = "all"
   }
 }
+
+resource "newrelic_nrql_alert_condition" "dataset_undeclared_pii" {
+  policy_id                    = newrelic_alert_policy.page.id
+  type                         = "static"
+  name                         = "DatasetUndeclaredPii"
+  description                  = "Records of a dataset carry PII their contract does not declare (UNDECLARED_PII) above its undeclared_pii_max for 1 minute (Signal Engine)."
+  runbook_url                  = "${local.runbooks}/dataset-health.md"
+  enabled                      = true
+  violation_time_limit_seconds = 86400
+  aggregation_window           = 60
+
+  nrql {
+    query = "SELECT max(signals_dataset_breached) FROM Metric WHERE kind = 'PII' FACET dataset"
+  }
+
+  critical {
+    operator              = "above_or_equals"
+    threshold             = 1
+    threshold_duration    = 60
+    threshold_occurrences = "all"
+  }
+}

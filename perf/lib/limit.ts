@@ -4,6 +4,7 @@
  *   contract (consume, ~900 B evidence acks=all idempotent lz4, commit after the ack). Compiled
  *   here with javac against the stack's Kafka jars (.cache/kafka/libs) into .cache/perf-java.
  * - `kcat`: `kcat -C | kcat -P` with the same producer settings and no commit: an upper bound.
+ * - `kcatRead`: `kcat -C > /dev/null`, the read limit of a consume-only process (the archive's).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
@@ -38,23 +39,19 @@ export interface KcatRun {
  * Copies every record of `raw` (to its current end) into `evidence` with kcat's consumer piped
  * into kcat's producer (acks=all, idempotent, lz4, linger 5 ms); no group, no commit.
  */
-export async function kcatPipe(brokers: string, raw: string, evidence: string): Promise<KcatRun> {
+export function kcatPipe(brokers: string, raw: string, evidence: string): Promise<KcatRun> {
   const c = `kcat -b ${brokers} -C -t ${raw} -o beginning -e -q -f '%s\\n'`;
   const p = `kcat -b ${brokers} -P -t ${evidence} -z lz4 -X acks=all -X enable.idempotence=true -X linger.ms=5`;
-  return (await timedBash(`${c} | ${p}`)).run;
+  return timedShell(`${c} | ${p}`, 'kcat pipe');
 }
 
-/**
- * Reads every record of `topic` (to its current end) with kcat's consumer into `wc -l`: how fast
- * a stock client reads that backlog here, nothing else done (the Signal Engine's limit row).
- */
-export async function kcatRead(brokers: string, topic: string): Promise<KcatRun & { records: number }> {
-  const { run, out } = await timedBash(`kcat -b ${brokers} -C -t ${topic} -o beginning -e -q -f '%s\\n' | wc -l`);
-  return { ...run, records: Number(out.trim().split('\n')[0]) };
+/** Reads every record of `topic` (to its current end) with kcat's consumer into /dev/null: the read limit. */
+export function kcatRead(brokers: string, topic: string): Promise<KcatRun> {
+  return timedShell(`kcat -b ${brokers} -C -t ${topic} -o beginning -e -q -f '%s\\n' > /dev/null`, 'kcat read');
 }
 
-/** Runs a bash pipeline; wall time, CPU of its processes (bash `times`) and its output before that. */
-async function timedBash(pipeline: string): Promise<{ run: KcatRun; out: string }> {
+/** Runs a bash pipeline; its wall time and its children's CPU seconds. */
+async function timedShell(pipeline: string, what: string): Promise<KcatRun> {
   const t0 = performance.now();
   const child = spawn('bash', ['-c', `set -o pipefail; ${pipeline}; rc=$?; times; exit $rc`], {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -69,10 +66,9 @@ async function timedBash(pipeline: string): Promise<{ run: KcatRun; out: string 
   });
   const code = await new Promise<number | null>((res) => child.on('exit', res));
   const seconds = (performance.now() - t0) / 1000;
-  if (code !== 0) throw new Error(`${pipeline} exited ${code}: ${err.slice(0, 500)}`);
+  if (code !== 0) throw new Error(`${what} exited ${code}: ${err.slice(0, 500)}`);
   // `times`: the shell's user/sys, then its children's: "0m1.234s 0m0.567s".
-  const lines = out.trim().split('\n');
-  const secs = [...(lines.pop() ?? '').matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));
-  lines.pop(); // the shell's own times
-  return { run: { seconds, cpu: (secs[0] ?? Number.NaN) + (secs[1] ?? Number.NaN) }, out: lines.join('\n') };
+  const line = out.trim().split('\n').pop() ?? '';
+  const secs = [...line.matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));
+  return { seconds, cpu: (secs[0] ?? Number.NaN) + (secs[1] ?? Number.NaN) };
 }

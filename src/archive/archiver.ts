@@ -13,6 +13,11 @@
  *    revoked partitions' buffered events are dropped there (their new owner resumes at the committed
  *    offset and writes the same keys), so two members never write one partition's files.
  *    max.poll.interval.ms bounds a batch's write (puts give up well before it).
+ *
+ * Scale-out: N processes in one group share the evidence partitions; object keys carry the
+ * partition, so two members never write the same key. Throughput (perf/archive.ts, perf/README.md):
+ * the time goes to JSON.parse + the evidence check (~1/3), Parquet encoding + GZIP (~1/2), the rest
+ * to consume and the S3 client; puts overlap the encoding of the next files.
  */
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { CODES, KafkaConsumer, type LibrdKafkaError, type Message, type TopicPartition } from '../common/kafka.js';
@@ -20,8 +25,10 @@ import { rateLimitedLog, routeClientLogs } from '../common/kafka-logs.js';
 import { kafkaSecurityConfig } from '../common/kafka-security.js';
 import type { Logger } from '../common/logger.js';
 import { parseEvidence } from '../control-plane/evidence/consumer.js';
+import { totalLag } from '../signals/fold-stage.js';
 import { type ArchiveLocation, type FileGroup, groupOf, objectKey } from './layout.js';
-import { type ArchivedEvidence, toParquet } from './parquet.js';
+import { type ArchiveMetrics, archiveMetrics } from './metrics.js';
+import { type ArchiveRow, encodeRows, toRow } from './parquet.js';
 
 export interface ArchiverOptions {
   brokers: string;
@@ -34,6 +41,8 @@ export interface ArchiverOptions {
   logger: Logger;
   /** Backoff base between put attempts [500 ms]. */
   putRetryMs?: number;
+  /** Prometheus metrics [a registry of its own]. */
+  metrics?: ArchiveMetrics;
   /** After each committed batch (tests, benchmark). */
   onBatch?: (b: { events: number; files: number; bytes: number }) => void;
 }
@@ -43,18 +52,22 @@ const CONSUME_TIMEOUT_MS = 200;
 const PUT_ATTEMPTS = 5;
 const PUT_CONCURRENCY = 4;
 const MAX_POLL_INTERVAL_MS = 300_000;
+/** Prefetch bound per process (librdkafka's default is 64 MB): a batch already holds 100k events. */
+const PREFETCH_KBYTES = 32_768;
+const STATS_INTERVAL_MS = 5_000;
 
 export interface ArchiveFile {
   key: string;
-  rows: ArchivedEvidence[];
+  rows: ArchiveRow[];
 }
 
 /** A batch's files: one per (evidence partition, dt, hour, dataset), named by its first offset. */
-export function filesOf(location: ArchiveLocation, batch: readonly ArchivedEvidence[]): ArchiveFile[] {
-  const files = new Map<string, { group: FileGroup; partition: number; rows: ArchivedEvidence[] }>();
+export function filesOf(location: ArchiveLocation, batch: readonly ArchiveRow[]): ArchiveFile[] {
+  const files = new Map<string, { group: FileGroup; partition: number; rows: ArchiveRow[] }>();
   for (const a of batch) {
-    const group = groupOf(a.event.timestamp, a.event.dataset_urn);
-    const id = JSON.stringify([a.partition, group.dt, group.hour, group.dataset]);
+    const group = groupOf(a.timestamp, a.dataset);
+    // '/' cannot occur in dt, hour or an escaped dataset: the id is unambiguous.
+    const id = `${a.partition}/${group.dt}/${group.hour}/${group.dataset}`;
     let f = files.get(id);
     if (!f) {
       f = { group, partition: a.partition, rows: [] };
@@ -73,10 +86,14 @@ export class EvidenceArchiver {
   private stopped = false;
   private loop: Promise<void> | undefined;
   /** Buffered events per evidence partition, and the next offset to commit for each. */
-  private buffer = new Map<number, { rows: ArchivedEvidence[]; next: number }>();
+  private buffer = new Map<number, { rows: ArchiveRow[]; next: number }>();
   private rejected = 0;
+  private connected = false;
+  private failed: Error | undefined;
+  readonly metrics: ArchiveMetrics;
 
   constructor(private readonly o: ArchiverOptions) {
+    this.metrics = o.metrics ?? archiveMetrics();
     this.consumer = new KafkaConsumer(
       {
         'metadata.broker.list': o.brokers,
@@ -85,22 +102,33 @@ export class EvidenceArchiver {
         'client.id': 'signal-factory-archive',
         'enable.auto.commit': false,
         'max.poll.interval.ms': MAX_POLL_INTERVAL_MS,
+        'queued.max.messages.kbytes': PREFETCH_KBYTES,
+        'statistics.interval.ms': STATS_INTERVAL_MS,
         log_level: 6,
         rebalance_cb: (err: LibrdKafkaError, assignment: TopicPartition[]) => this.onRebalance(err, assignment),
       },
       { 'auto.offset.reset': 'earliest' },
     );
     routeClientLogs(this.consumer, rateLimitedLog(o.logger), { client: 'archive consumer' });
+    this.consumer.on('event.stats', (st: { message: string }) => this.metrics.lag.set(totalLag(st.message)));
+  }
+
+  /** Ready once connected and subscribed, until a batch could not be written (the process then exits). */
+  readiness(): { ready: boolean; reasons: string[] } {
+    if (this.failed) return { ready: false, reasons: [`a batch could not be written: ${this.failed.message}`] };
+    return this.connected ? { ready: true, reasons: [] } : { ready: false, reasons: ['connecting to Kafka'] };
   }
 
   private onRebalance(err: LibrdKafkaError, assignment: TopicPartition[]): void {
     if (err.code === CODES.ERRORS.ERR__ASSIGN_PARTITIONS) {
       this.consumer.assign(assignment);
+      this.metrics.assigned.set(assignment.length);
       this.o.logger.info({ partitions: assignment.map((p) => p.partition) }, 'archive partitions assigned');
     } else if (err.code === CODES.ERRORS.ERR__REVOKE_PARTITIONS) {
       // Never write a revoked partition's events: its new owner starts at the committed offset.
       for (const p of assignment) this.buffer.delete(p.partition);
       this.consumer.unassign();
+      this.metrics.assigned.set(0);
       this.o.logger.info({ partitions: assignment.map((p) => p.partition) }, 'archive partitions revoked');
     } else {
       this.o.logger.error({ err: err.message }, 'archive rebalance error');
@@ -113,6 +141,7 @@ export class EvidenceArchiver {
     );
     this.consumer.setDefaultConsumeTimeout(CONSUME_TIMEOUT_MS);
     this.consumer.subscribe([this.o.topic]);
+    this.connected = true;
     this.o.logger.info(
       { topic: this.o.topic, groupId: this.o.groupId, bucket: this.o.location.bucket, prefix: this.o.location.prefix },
       'evidence archive started',
@@ -121,7 +150,10 @@ export class EvidenceArchiver {
 
   /** Runs until stop(); rejects (nothing committed for the batch at hand) when a batch cannot be written. */
   run(): Promise<void> {
-    this.loop ??= this.runLoop();
+    this.loop ??= this.runLoop().catch((err: Error) => {
+      this.failed = err;
+      throw err;
+    });
     return this.loop;
   }
 
@@ -170,56 +202,88 @@ export class EvidenceArchiver {
     }
     b.next = m.offset + 1;
     const event = parseEvidence(m.value);
-    if (event) b.rows.push({ event, raw: m.value ?? undefined, partition: m.partition, offset: m.offset });
-    else if (this.rejected++ === 0)
-      this.o.logger.warn({ topic: this.o.topic }, 'skipping values that are not evidence events');
+    if (event) b.rows.push(toRow({ event, raw: m.value ?? undefined, partition: m.partition, offset: m.offset }));
+    else {
+      this.metrics.rejected.inc();
+      if (this.rejected++ === 0)
+        this.o.logger.warn({ topic: this.o.topic }, 'skipping values that are not evidence events');
+    }
   }
 
   private async flush(): Promise<void> {
+    const started = performance.now();
     const batch = this.buffer;
     this.buffer = new Map();
     const rows = [...batch.values()].flatMap((b) => b.rows);
     const files = filesOf(this.o.location, rows);
-    let bytes = 0;
-    // A few puts in flight hide S3's latency; encoding stays on this thread, one file at a time.
-    // allSettled: no put of a failed batch may outlive it (a late one could overwrite a newer file).
-    for (let i = 0; i < files.length; i += PUT_CONCURRENCY) {
-      const settled = await Promise.allSettled(files.slice(i, i + PUT_CONCURRENCY).map((f) => this.put(f)));
-      for (const r of settled) {
-        if (r.status === 'rejected') throw r.reason;
-        bytes += r.value;
-      }
-    }
+    const bytes = await this.putAll(files);
     // Only after every put: a crash before this line rewrites the same keys on restart.
     const offsets = [...batch].map(([partition, b]) => ({ topic: this.o.topic, partition, offset: b.next }));
     this.consumer.commitSync(offsets);
+    const m = this.metrics;
+    m.events.inc(rows.length);
+    m.files.inc(files.length);
+    m.bytes.inc(bytes);
+    m.batches.inc();
+    m.batchSeconds.observe((performance.now() - started) / 1000);
+    m.lastCommit.set(Date.now() / 1000);
     this.o.logger.debug({ events: rows.length, files: files.length, bytes }, 'archive batch committed');
     this.o.onBatch?.({ events: rows.length, files: files.length, bytes });
   }
 
-  private async put(f: ArchiveFile): Promise<number> {
-    const body = new Uint8Array(toParquet(f.rows));
+  /**
+   * Encodes and puts every file, up to PUT_CONCURRENCY puts in flight: the next file is encoded (on
+   * this thread) while earlier puts wait on S3. After a failure no new put starts, and the call
+   * settles only when every started put has (a late put of a failed batch could otherwise
+   * overwrite a newer file written after the restart).
+   */
+  private async putAll(files: readonly ArchiveFile[]): Promise<number> {
+    const inFlight = new Set<Promise<unknown>>();
+    let bytes = 0;
+    let failure: unknown;
+    for (const f of files) {
+      if (failure) break;
+      const body = new Uint8Array(encodeRows(f.rows));
+      const p: Promise<unknown> = this.put(f.key, body).then(
+        () => {
+          bytes += body.byteLength;
+        },
+        (err) => {
+          failure ??= err;
+        },
+      );
+      inFlight.add(p);
+      p.finally(() => inFlight.delete(p));
+      if (inFlight.size >= PUT_CONCURRENCY) await Promise.race(inFlight);
+    }
+    await Promise.all(inFlight);
+    if (failure) throw failure;
+    return bytes;
+  }
+
+  private async put(key: string, body: Uint8Array): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
         await this.o.s3.send(
           new PutObjectCommand({
             Bucket: this.o.location.bucket,
-            Key: f.key,
+            Key: key,
             Body: body,
             ContentType: 'application/vnd.apache.parquet',
           }),
         );
-        return body.byteLength;
+        return;
       } catch (err) {
         if (attempt >= PUT_ATTEMPTS) {
           throw new Error(
-            `archive put s3://${this.o.location.bucket}/${f.key} failed ${attempt} times: ${(err as Error).message}`,
+            `archive put s3://${this.o.location.bucket}/${key} failed ${attempt} times: ${(err as Error).message}`,
             {
               cause: err,
             },
           );
         }
-        this.o.logger.warn({ key: f.key, attempt, err: (err as Error).message }, 'archive put failed; retrying');
+        this.metrics.putRetries.inc();
+        this.o.logger.warn({ key, attempt, err: (err as Error).message }, 'archive put failed; retrying');
         await new Promise((r) => setTimeout(r, (this.o.putRetryMs ?? 500) * 2 ** (attempt - 1)));
       }
     }

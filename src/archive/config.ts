@@ -9,6 +9,8 @@ export interface ArchiveConfig extends CommonConfig {
   batchEvents: number;
   /** ...or when its oldest event has waited this long. */
   batchMs: number;
+  /** /healthz, /readyz, /metrics. */
+  httpPort: number;
 }
 
 export function archiveLocation(): ArchiveLocation {
@@ -22,5 +24,6 @@ export function archiveConfig(): ArchiveConfig {
     groupId: env.str('SF_ARCHIVE_GROUP_ID', 'signal-factory-archive'),
     batchEvents: env.int('SF_ARCHIVE_BATCH_EVENTS', 100_000, 1),
     batchMs: env.int('SF_ARCHIVE_BATCH_MS', 60_000, 100),
+    httpPort: env.int('SF_ARCHIVE_HTTP_PORT', 9466, 0),
   };
 }

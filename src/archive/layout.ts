@@ -42,13 +42,21 @@ export interface FileGroup {
   dataset: string;
 }
 
+/** A UTC timestamp as the enforcer writes it (toISOString): its dt and hour are slices of it. */
+const UTC_ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z$/;
+/** Escaped dataset URNs: a handful of datasets carry millions of events (bounded: cleared when full). */
+const escaped = new Map<string, string>();
+
 export function groupOf(timestamp: string, datasetUrn: string | null): FileGroup {
-  const iso = new Date(timestamp).toISOString();
-  return {
-    dt: iso.slice(0, 10),
-    hour: iso.slice(11, 13),
-    dataset: datasetUrn === null ? HIVE_DEFAULT_PARTITION : hiveEscape(datasetUrn),
-  };
+  // Called once per archived event: skip the Date round trip when the string already is UTC.
+  const iso = UTC_ISO.test(timestamp) ? timestamp : new Date(timestamp).toISOString();
+  let dataset = HIVE_DEFAULT_PARTITION;
+  if (datasetUrn !== null) {
+    dataset = escaped.get(datasetUrn) ?? hiveEscape(datasetUrn);
+    if (escaped.size >= 10_000) escaped.clear();
+    escaped.set(datasetUrn, dataset);
+  }
+  return { dt: iso.slice(0, 10), hour: iso.slice(11, 13), dataset };
 }
 
 /** The folder of one (dt, hour) or (dt, hour, dataset), ending with '/'. */

@@ -20,6 +20,22 @@ export interface ArchivedEvidence {
   offset: number;
 }
 
+/**
+ * One event as the archiver buffers it until its batch is written: the column values picked from
+ * the parsed event (strings and numbers it already holds), not the event's object tree. A batch
+ * holds up to 100k of these: fewer, smaller objects mean less old-space GC and a smaller heap.
+ */
+export interface ArchiveRow {
+  partition: number;
+  offset: number;
+  /** For the file grouping (layout.ts). */
+  timestamp: string;
+  dataset: string | null;
+  /** In COLUMNS order. */
+  cells: Cell[];
+}
+type Cell = string | number | Uint8Array | null;
+
 type BasicType = 'STRING' | 'INT32' | 'INT64' | 'TIMESTAMP' | 'JSON';
 interface Column {
   name: string;
@@ -31,19 +47,33 @@ interface Column {
   unique?: boolean;
   /** Athena/Glue type of the column (docs/evidence.md). */
   athena: string;
-  get(a: ArchivedEvidence): unknown;
+  /** The buffered cell. */
+  pick(a: ArchivedEvidence): Cell;
+  /** The value the writer takes, made when the file is encoded [the cell]. */
+  write?(c: Cell): unknown;
 }
 
 const str = (name: string, get: (e: EvidenceEvent) => string | null | undefined): Column => ({
   name,
   type: 'STRING',
   athena: 'string',
-  get: (a) => get(a.event) ?? null,
+  pick: (a) => get(a.event) ?? null,
 });
+const bigint = (c: Cell) => (c === null ? null : BigInt(c as number));
 
 export const COLUMNS: readonly Column[] = [
-  { ...str('evidence_id', (e) => e.evidence_id), unique: true, get: (a) => Buffer.from(a.event.evidence_id) },
-  { name: 'event_ts', type: 'TIMESTAMP', athena: 'timestamp', get: (a) => new Date(a.event.timestamp) },
+  {
+    ...str('evidence_id', (e) => e.evidence_id),
+    unique: true,
+    write: (c) => Buffer.from(c as string),
+  },
+  {
+    name: 'event_ts',
+    type: 'TIMESTAMP',
+    athena: 'timestamp',
+    pick: (a) => a.event.timestamp,
+    write: (c) => new Date(c as string),
+  },
   str('dataset_urn', (e) => e.dataset_urn),
   str('result', (e) => e.validation.result),
   str('failed_gates', (e) => e.validation.failed_gates.join(',')),
@@ -51,36 +81,42 @@ export const COLUMNS: readonly Column[] = [
   str('producer_id', (e) => e.producer.producer_id),
   str('identity_confidence', (e) => e.producer.identity_confidence),
   str('raw_topic', (e) => e.source.raw_topic),
-  { name: 'raw_partition', type: 'INT32', athena: 'int', get: (a) => a.event.source.partition },
-  { name: 'raw_offset', type: 'INT64', athena: 'bigint', get: (a) => BigInt(a.event.source.offset) },
+  { name: 'raw_partition', type: 'INT32', athena: 'int', pick: (a) => a.event.source.partition },
+  { name: 'raw_offset', type: 'INT64', athena: 'bigint', pick: (a) => a.event.source.offset, write: bigint },
   str('schema_id', (e) => e.schema.schema_id),
   str('contract_id', (e) => e.contract.contract_id),
-  {
-    name: 'policy_version',
-    type: 'INT32',
-    athena: 'int',
-    get: (a) => a.event.policy_version ?? null,
-  },
+  { name: 'policy_version', type: 'INT32', athena: 'int', pick: (a) => a.event.policy_version ?? null },
   str('enforcement_action', (e) => e.enforcement?.action),
   str('trace_id', (e) => e.otel.trace_id),
-  { name: 'evidence_partition', type: 'INT32', athena: 'int', get: (a) => a.partition },
-  { name: 'evidence_offset', type: 'INT64', athena: 'bigint', get: (a) => BigInt(a.offset) },
+  { name: 'evidence_partition', type: 'INT32', athena: 'int', pick: (a) => a.partition },
+  { name: 'evidence_offset', type: 'INT64', athena: 'bigint', pick: (a) => a.offset, write: bigint },
   {
     ...str('doc', (e) => JSON.stringify(e)),
     unique: true,
-    get: (a) => a.raw ?? Buffer.from(JSON.stringify(a.event)),
+    // The consumed bytes, kept as they are (no re-serialisation).
+    pick: (a) => a.raw ?? Buffer.from(JSON.stringify(a.event)),
   },
 ];
 
-/** zlib level: 3 keeps most of 6's ratio on JSON-like text at about twice the speed. */
-const GZIP_LEVEL = 3;
+export function toRow(a: ArchivedEvidence): ArchiveRow {
+  return {
+    partition: a.partition,
+    offset: a.offset,
+    timestamp: a.event.timestamp,
+    dataset: a.event.dataset_urn,
+    cells: COLUMNS.map((c) => c.pick(a)),
+  };
+}
 
-export function toParquet(rows: readonly ArchivedEvidence[]): ArrayBuffer {
+/** zlib level 1: within ~2% of level 3's size on evidence JSON at ~25% less time (3.7x faster than 6). */
+const GZIP_LEVEL = 1;
+
+export function encodeRows(rows: readonly ArchiveRow[]): ArrayBuffer {
   return parquetWriteBuffer({
-    columnData: COLUMNS.map((c) => ({
+    columnData: COLUMNS.map((c, i) => ({
       name: c.name,
       type: c.type,
-      data: rows.map((r) => c.get(r)) as never,
+      data: rows.map(c.write ? (r) => c.write?.(r.cells[i]) : (r) => r.cells[i]) as never,
       ...(c.unique ? { encoding: 'PLAIN' as const, statistics: false } : {}),
     })),
     // One row group per file up to 100k rows: the archive is read by scans, not previews.
@@ -89,6 +125,10 @@ export function toParquet(rows: readonly ArchivedEvidence[]): ArrayBuffer {
     compressors: { GZIP: (bytes: Uint8Array) => gzipSync(bytes, { level: GZIP_LEVEL }) },
     createdBy: 'signal-factory archive',
   });
+}
+
+export function toParquet(rows: readonly ArchivedEvidence[]): ArrayBuffer {
+  return encodeRows(rows.map(toRow));
 }
 
 /** The evidence events of one Parquet file (from its `doc` column), with their topic position. */

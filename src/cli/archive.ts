@@ -3,7 +3,7 @@
  * `signal-factory archive query --dataset <urn> --since <time> --until <time> [--result PASS|FAIL]`:
  * prints the archived evidence of a dataset and time range as NDJSON, oldest hour first.
  */
-
+import type { Server } from 'node:http';
 import { EvidenceArchiver } from '../archive/archiver.js';
 import { archiveConfig, archiveLocation } from '../archive/config.js';
 import { queryArchive } from '../archive/query.js';
@@ -11,6 +11,7 @@ import { s3Client } from '../common/aws.js';
 import { commonConfig } from '../common/config.js';
 import { runService } from '../common/lifecycle.js';
 import { createLogger } from '../common/logger.js';
+import { startProbeServer } from '../main/http.js';
 import { oneOf, parseCommandArgs, UsageError } from './args.js';
 
 const HELP = `Usage: signal-factory archive
@@ -22,6 +23,7 @@ offsets are committed only after the batch's objects are stored. Variables:
   SF_ARCHIVE_URI          s3://bucket/prefix [s3://signal-factory-archive/evidence]
   SF_ARCHIVE_GROUP_ID     [signal-factory-archive]
   SF_ARCHIVE_BATCH_EVENTS events per batch [100000]; SF_ARCHIVE_BATCH_MS longest wait [60000]
+  SF_ARCHIVE_HTTP_PORT    /healthz, /readyz, /metrics [9466]
   SF_KAFKA_BROKERS, SF_EVIDENCE_TOPIC, SF_AWS_ENDPOINT, AWS_REGION, SF_STARTUP_TIMEOUT_MS,
   SF_SHUTDOWN_DEADLINE_MS, SF_LOG_LEVEL (see the README's configuration table).
 
@@ -90,14 +92,20 @@ export async function run(argv: string[]): Promise<number> {
   const failure = new Promise<Error>((resolve) => {
     fail = resolve;
   });
+  let server: Server | undefined;
   return runService(
     {
       start: async () => {
+        server = await startProbeServer(cfg.httpPort, {
+          live: () => true,
+          readiness: () => archiver.readiness(),
+          registry: archiver.metrics.registry,
+        });
         await archiver.start(cfg.startupTimeoutMs);
         archiver.run().catch(fail);
       },
-      stop: () => archiver.stop(),
-      phase: () => `connecting to ${cfg.brokers}`,
+      stop: () => archiver.stop().finally(() => server?.close()),
+      phase: () => (server ? `connecting to ${cfg.brokers}` : `opening the probe port ${cfg.httpPort}`),
       failure,
     },
     { log, startupTimeoutMs: cfg.startupTimeoutMs, shutdownDeadlineMs: cfg.shutdownDeadlineMs },

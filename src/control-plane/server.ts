@@ -10,7 +10,7 @@ import { EvidenceIndexer } from './evidence/consumer.js';
 import { openEvidenceIndex } from './evidence/open.js';
 import { disabledStatus } from './evidence/status.js';
 import { ConfluentSchemaRegistry, GlueSchemaRegistry, RoutedSchemaRegistry } from './schema-registry.js';
-import { kafkaShadowSource } from './shadow/reader.js';
+import { ShadowFeed } from './shadow/reader.js';
 import { SignalsFeed } from './signals/consumer.js';
 import { SignalsView } from './signals/view.js';
 import { openStore } from './store/index.js';
@@ -65,7 +65,7 @@ export async function startControlPlane(cfg: ControlPlaneConfig): Promise<Runnin
     staleAfterSec: cfg.signalsStaleAfterSec,
     disabledReason: feed ? undefined : cfg.signalsViewReason,
   };
-  const shadowEvidence = kafkaShadowSource(cfg.brokers, cfg.shadowEvidenceTopic);
+  const shadowEvidence = new ShadowFeed({ brokers: cfg.brokers, topic: cfg.shadowEvidenceTopic, logger });
   const app = await buildApp({ store, auth, schemas, evidence, evidenceStatus, shadowEvidence, logger, signals });
   let url: string;
   try {
@@ -107,6 +107,7 @@ export async function startControlPlane(cfg: ControlPlaneConfig): Promise<Runnin
       await app.close();
       await indexer?.stop();
       await feed?.stop();
+      await shadowEvidence.stop();
       await evidence?.close();
       await store.close();
     },

@@ -68,3 +68,27 @@ export const EvidenceEvent = Type.Object({
   ),
 });
 export type EvidenceEvent = Static<typeof EvidenceEvent>;
+
+/** The active policy's verdict on the record a shadow evidence event judged by the candidate. */
+export const ShadowOf = Type.Object({
+  policy_version: Type.Union([Type.Integer(), Type.Null()], { description: 'The active policy version' }),
+  result: Type.Union([Type.Literal('PASS'), Type.Literal('FAIL')]),
+  reason_codes: Type.Array(Type.String()),
+});
+export type ShadowOf = Static<typeof ShadowOf>;
+
+/**
+ * Shadow evidence (issue 18, shadow policies), on `signal_factory.evidence.shadow`: the record
+ * judged by its dataset's shadow candidate. An evidence event except that stage is SHADOW,
+ * policy_version is the candidate's version, enforcement is `{mode: SHADOW, action: NONE}` (a
+ * candidate never acts), and `shadow_of` carries the active verdict for the same record.
+ */
+export const ShadowEvidenceEvent = Type.Object({
+  ...EvidenceEvent.properties,
+  stage: Type.Literal('SHADOW'),
+  dataset_urn: Type.String({ description: 'Only records of a dataset with a candidate are judged by it' }),
+  policy_version: Type.Integer({ description: 'The candidate (shadow) version' }),
+  enforcement: Type.Object({ mode: Type.Literal('SHADOW'), action: Type.Literal('NONE') }),
+  shadow_of: ShadowOf,
+});
+export type ShadowEvidenceEvent = Static<typeof ShadowEvidenceEvent>;

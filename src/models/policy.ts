@@ -54,16 +54,45 @@ export const PolicySlo = Type.Object(
     compliance_min: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
     /** The rolling window the compliance rate and volume are computed over. */
     window_sec: Type.Optional(Type.Integer({ minimum: 60, maximum: 86_400 })),
+    /** Most share (0..1) of records with LOW-confidence producer identity over the window (IDENTITY). */
+    identity_low_confidence_max: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+    /** Most records with PRODUCER_MISMATCH over the window (IDENTITY): 0 means any mismatch breaches. */
+    producer_mismatch_max: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000_000 })),
+    /** Most share (0..1) of records with UNDECLARED_PII over the window (PII): 0 means any finding breaches. */
+    undeclared_pii_max: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
   },
   { additionalProperties: false },
 );
 export type PolicySlo = Static<typeof PolicySlo>;
 
-/** Per-tier SLO defaults: a stricter tier breaches sooner. */
+/**
+ * Per-tier SLO defaults: a stricter tier breaches sooner. A producer mismatch (a claimed producer
+ * that is not the owner) and undeclared PII are security findings: any one breaches on TIER_1 and
+ * TIER_2; TIER_3 tolerates a few. A LOW-confidence identity (only a claim, nothing verified) is
+ * tolerated on a small share of TIER_1 records and is never an incident on TIER_3 by default.
+ */
 export const SLO_TIER_DEFAULTS = {
-  TIER_1: { compliance_min: 0.99, window_sec: 300 },
-  TIER_2: { compliance_min: 0.95, window_sec: 600 },
-  TIER_3: { compliance_min: 0.9, window_sec: 900 },
+  TIER_1: {
+    compliance_min: 0.99,
+    window_sec: 300,
+    identity_low_confidence_max: 0.05,
+    producer_mismatch_max: 0,
+    undeclared_pii_max: 0,
+  },
+  TIER_2: {
+    compliance_min: 0.95,
+    window_sec: 600,
+    identity_low_confidence_max: 0.25,
+    producer_mismatch_max: 0,
+    undeclared_pii_max: 0,
+  },
+  TIER_3: {
+    compliance_min: 0.9,
+    window_sec: 900,
+    identity_low_confidence_max: 1,
+    producer_mismatch_max: 5,
+    undeclared_pii_max: 0.01,
+  },
 } as const;
 
 /** The policy body a client PUTs (design section 6.2, plus what the enforcer needs). */

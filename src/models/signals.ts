@@ -40,15 +40,26 @@ export const FreshnessSignal = Type.Object({
   event_lag_p95_sec: Nullable(Type.Number()),
 });
 
+// The objectives and `breached` of identity and PII are optional: snapshots published before
+// they existed stay valid on the compacted topic.
 export const IdentitySignal = Type.Object({
   low_confidence_share: Nullable(Type.Number({ minimum: 0, maximum: 1 })),
   producer_mismatch: Count,
+  low_confidence_max: Type.Optional(
+    Type.Number({ minimum: 0, maximum: 1, description: 'identity_low_confidence_max (or its tier default)' }),
+  ),
+  producer_mismatch_max: Type.Optional(Type.Integer({ minimum: 0, description: 'producer_mismatch_max (or default)' })),
+  breached: Type.Optional(Type.Boolean()),
 });
 
 export const PiiSignal = Type.Object({
   records_with_findings: Count,
   undeclared: Count,
   undeclared_rate: Nullable(Type.Number({ minimum: 0, maximum: 1 })),
+  undeclared_max: Type.Optional(
+    Type.Number({ minimum: 0, maximum: 1, description: 'undeclared_pii_max (or its tier default)' }),
+  ),
+  breached: Type.Optional(Type.Boolean()),
 });
 
 export const SignalSnapshot = Type.Object({
@@ -60,13 +71,23 @@ export const SignalSnapshot = Type.Object({
   identity: IdentitySignal,
   pii: PiiSignal,
   open_incidents: Count,
+  breached_since: Type.Optional(
+    Type.Record(Type.String(), Type.String({ format: 'date-time' }), {
+      description:
+        'Per incident kind in breach: when the breach began. A new owner of the dataset resumes these clocks (SF_SIGNALS_OPEN_AFTER_SEC) after a handover',
+    }),
+  ),
 });
 export type SignalSnapshot = Static<typeof SignalSnapshot>;
 
-export const INCIDENT_KINDS = ['COMPLIANCE', 'VOLUME', 'EVIDENCE_GAP', 'FRESHNESS'] as const;
+/** An outward API (REST `kind=` filter, console, alert rules `signals_dataset_breached{kind}`): only add. */
+export const INCIDENT_KINDS = ['COMPLIANCE', 'VOLUME', 'EVIDENCE_GAP', 'FRESHNESS', 'IDENTITY', 'PII'] as const;
 export type IncidentKind = (typeof INCIDENT_KINDS)[number];
 export const INCIDENT_STATES = ['open', 'acknowledged', 'resolved'] as const;
 export type IncidentState = (typeof INCIDENT_STATES)[number];
+/** Why a resolved incident is: its signal recovered, or its dataset's policy was deleted. */
+export const RESOLVED_REASONS = ['recovered', 'policy_deleted'] as const;
+export type ResolvedReason = (typeof RESOLVED_REASONS)[number];
 
 export const Incident = Type.Object({
   incident_id: Type.String({ description: 'Deterministic: from (dataset, kind, first breached minute)' }),
@@ -76,6 +97,9 @@ export const Incident = Type.Object({
   opened_at: Type.String({ format: 'date-time' }),
   updated_at: Type.String({ format: 'date-time' }),
   resolved_at: Nullable(Type.String({ format: 'date-time' })),
+  resolved_reason: Type.Optional(
+    Nullable(Type.Enum(RESOLVED_REASONS, { description: 'Set when resolved (absent on records older than it)' })),
+  ),
   first_seen: Type.String({ format: 'date-time', description: 'When the breach began' }),
   last_seen: Type.String({ format: 'date-time', description: 'Last evaluation still in breach' }),
   summary: Type.String(),

@@ -23,6 +23,18 @@ export class RawWatermarks {
     return true;
   }
 
+  /** Every (topic, partition, highest offset): what a checkpoint stores (control-plane evidence index). */
+  *entries(): Generator<[string, number, number]> {
+    for (const [topic, parts] of this.byTopic) for (const [p, high] of parts) yield [topic, p, high];
+  }
+
+  /** The watermarks a checkpoint stored. */
+  static from(entries: Iterable<readonly [string, number, number]>): RawWatermarks {
+    const w = new RawWatermarks();
+    for (const [topic, p, high] of entries) w.admit(topic, p, high);
+    return w;
+  }
+
   size(): number {
     let n = 0;
     for (const p of this.byTopic.values()) n += p.size;

@@ -14,6 +14,7 @@ import type { SignalsConfig } from './config.js';
 import { Folder } from './fold.js';
 import {
   CODES,
+  clientStats,
   committed,
   connect,
   consume,
@@ -199,4 +200,9 @@ export class FoldStage {
       this.log.info({ partition, from, to, read: n, raw_partitions: w.size() }, 'dedup state rebuilt');
     }
   }
+}
+
+/** Sum of consumer_lag over the assigned partitions in a librdkafka statistics message (the archiver uses it too). */
+export function totalLag(stats: string): number {
+  return clientStats(stats).lag;
 }

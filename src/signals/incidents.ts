@@ -5,7 +5,7 @@
  * open and close incidents). An unknown verdict (breached: null) changes nothing.
  */
 import { createHash } from 'node:crypto';
-import type { Incident, IncidentKind } from '../models/index.js';
+import { INCIDENT_KINDS, type Incident, type IncidentKind, type ResolvedReason } from '../models/index.js';
 import type { Evaluation, Verdict } from './window.js';
 
 export interface IncidentSettings {
@@ -35,10 +35,8 @@ export function incidentId(dataset: string, kind: IncidentKind, since: number): 
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-function evidenceLink(dataset: string, kind: IncidentKind, since: number): string {
-  const q = new URLSearchParams({ dataset_urn: dataset, since: iso(since) });
-  if (kind === 'COMPLIANCE') q.set('result', 'FAIL');
-  return `/v1/evidence?${q}`;
+function evidenceLink(dataset: string, since: number, filter: Record<string, string> = {}): string {
+  return `/v1/evidence?${new URLSearchParams({ dataset_urn: dataset, since: iso(since), ...filter })}`;
 }
 
 /** Advances the tracker; returns the incident when it was opened, updated or resolved. */
@@ -47,7 +45,7 @@ export function step(t: Tracker, v: Verdict, ev: Evaluation, dataset: string, no
   const detail = {
     summary: v.summary,
     figures: v.figures,
-    top_reason_codes: v.kind === 'COMPLIANCE' ? ev.topReasons : [],
+    top_reason_codes: v.reasons ?? [],
     suspected_producer: v.kind === 'COMPLIANCE' ? ev.suspectedProducer : null,
   };
   if (v.breached) {
@@ -73,12 +71,15 @@ export function step(t: Tracker, v: Verdict, ev: Evaluation, dataset: string, no
       opened_at: iso(now),
       updated_at: iso(now),
       resolved_at: null,
+      resolved_reason: null,
       first_seen: iso(t.breachSince),
       last_seen: iso(now),
       ...detail,
       sample_evidence_ids: v.kind === 'COMPLIANCE' ? ev.samples.slice(-10) : [],
       // The evidence behind it starts a window before the breach was noticed.
-      links: { evidence: evidenceLink(dataset, v.kind, t.breachSince - Number(v.figures.window_sec ?? 0) * 1000) },
+      links: {
+        evidence: evidenceLink(dataset, t.breachSince - Number(v.figures.window_sec ?? 0) * 1000, v.evidenceFilter),
+      },
     };
     return t.incident;
   }
@@ -86,10 +87,46 @@ export function step(t: Tracker, v: Verdict, ev: Evaluation, dataset: string, no
   if (!t.incident) return undefined;
   t.okSince ??= now;
   if (now - t.okSince < s.resolveAfterMs) return undefined;
-  const resolved: Incident = { ...t.incident, state: 'resolved', resolved_at: iso(now), updated_at: iso(now) };
-  t.incident = null;
+  return resolve(t, now, 'recovered');
+}
+
+/** Ends the tracker's open incident now (e.g. its dataset's policy was deleted); undefined if none. */
+export function resolve(t: Tracker, now: number, reason: ResolvedReason): Incident | undefined {
+  t.breachSince = null;
   t.okSince = null;
+  if (!t.incident) return undefined;
+  const resolved: Incident = {
+    ...t.incident,
+    state: 'resolved',
+    resolved_at: iso(now),
+    resolved_reason: reason,
+    updated_at: iso(now),
+  };
+  t.incident = null;
   return resolved;
+}
+
+/** The breach clocks of a dataset's trackers, for its snapshot (`breached_since`). */
+export function breachClocks(trackers: Iterable<[IncidentKind, Tracker]>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [kind, t] of trackers) if (t.breachSince !== null) out[kind] = iso(t.breachSince);
+  return out;
+}
+
+/**
+ * The breach clocks to resume from a dataset's last snapshot (published by its previous owner):
+ * known kinds with a valid time no later than `now`. Anything else is ignored, not fatal: the
+ * clock then starts again, as it did before snapshots carried it.
+ */
+export function clocksToResume(clocks: unknown, now: number): Map<IncidentKind, number> {
+  const out = new Map<IncidentKind, number>();
+  if (typeof clocks !== 'object' || clocks === null) return out;
+  for (const [kind, at] of Object.entries(clocks)) {
+    const ms = typeof at === 'string' ? Date.parse(at) : Number.NaN;
+    if ((INCIDENT_KINDS as readonly string[]).includes(kind) && Number.isFinite(ms) && ms <= now)
+      out.set(kind as IncidentKind, ms);
+  }
+  return out;
 }
 
 /** The first samples stay (they show how it began); newer ones fill up to 10. */

@@ -7,15 +7,16 @@
  *
  * State is not stored anywhere else: the windows are a function of the partials topic (exactly
  * once per evidence span, stage 1), so a new owner rebuilds them by re-reading the partials of
- * the retained horizon up to the committed offset, and reloads the open incidents from the
- * incidents topic. Re-merging a partial twice is harmless (ids, window.ts).
+ * the retained horizon up to the committed offset, reloads the open incidents from the
+ * incidents topic, and resumes the pending breach clocks from the datasets' last snapshots on the
+ * signals topic (`breached_since`). Re-merging a partial twice is harmless (ids, window.ts).
  */
 import type { KafkaConsumer, Message, Producer } from '../common/kafka.js';
 import type { RateLimitedLog } from '../common/kafka-logs.js';
 import type { Logger } from '../common/logger.js';
-import { INCIDENT_KINDS, type Incident, type IncidentKind } from '../models/index.js';
+import { INCIDENT_KINDS, type Incident, type IncidentKind, type SignalSnapshot } from '../models/index.js';
 import type { SignalsConfig } from './config.js';
-import { newTracker, step, type Tracker } from './incidents.js';
+import { breachClocks, clocksToResume, newTracker, resolve, step, type Tracker } from './incidents.js';
 import {
   CODES,
   committed,
@@ -37,6 +38,12 @@ import { DatasetWindow, evaluate } from './window.js';
 
 /** An unchanged open incident is republished this often (last_seen moves on). */
 const REPUBLISH_MS = 60_000;
+/**
+ * How far back past the session timeout a new owner looks for the previous owner's last snapshot
+ * to resume its breach clocks: a handover (rebalance, or a crash noticed after the session
+ * timeout) is that quick. An older snapshot says nothing about the time nobody watched.
+ */
+const CLOCK_LOOKBACK_MS = 60_000;
 
 function parsePartial(v: Buffer | null | undefined): PartialAggregate | undefined {
   if (!v) return undefined;
@@ -255,11 +262,11 @@ export class MergeStage {
       this.log.info({ partition, from, to, partials: n }, 'windows rebuilt from the partials topic');
     }
     await this.loadIncidents(new Set(partitions));
+    await this.loadBreachClocks(new Set(partitions));
   }
 
-  private async loadIncidents(partitions: Set<number>): Promise<void> {
-    const topic = this.cfg.incidentsTopic;
-    const latest = new Map<string, Incident>();
+  /** Reads every partition of `topic` from `since` (epoch ms; the start when undefined) to its end. */
+  private async readAll(topic: string, since: number | undefined, each: (m: Message) => void): Promise<void> {
     for (let partition = 0; ; partition++) {
       let w: { lowOffset: number; highOffset: number };
       try {
@@ -267,12 +274,22 @@ export class MergeStage {
       } catch {
         break; // past the last partition
       }
-      await readRange(this.io('signal-factory-signals-incidents'), topic, partition, w.lowOffset, w.highOffset, (m) => {
-        if (!m.value || !m.key) return;
-        const i = JSON.parse(m.value.toString('utf8')) as Incident;
-        latest.set(i.incident_id, i);
-      });
+      let from = w.lowOffset;
+      if (since !== undefined) {
+        const at = await offsetForTime(this.consumer!, topic, partition, since);
+        from = at < 0 ? w.highOffset : Math.max(at, w.lowOffset);
+      }
+      await readRange(this.io('signal-factory-signals-reload'), topic, partition, from, w.highOffset, each);
     }
+  }
+
+  private async loadIncidents(partitions: Set<number>): Promise<void> {
+    const latest = new Map<string, Incident>();
+    await this.readAll(this.cfg.incidentsTopic, undefined, (m) => {
+      if (!m.value || !m.key) return;
+      const i = JSON.parse(m.value.toString('utf8')) as Incident;
+      latest.set(i.incident_id, i);
+    });
     let n = 0;
     for (const i of latest.values()) {
       if (i.state === 'resolved' || !partitions.has(ownerPartition(i.dataset_urn, this.partitions))) continue;
@@ -281,6 +298,34 @@ export class MergeStage {
       n++;
     }
     if (n > 0) this.log.info({ open: n }, 'open incidents reloaded');
+  }
+
+  /**
+   * Resumes the breach clocks of the previous owner (its newest snapshot of each dataset now
+   * owned here), so a breach that began before a handover still opens SF_SIGNALS_OPEN_AFTER_SEC
+   * after it began, with the same deterministic incident id.
+   */
+  private async loadBreachClocks(partitions: Set<number>): Promise<void> {
+    const now = Date.now();
+    const latest = new Map<string, unknown>();
+    await this.readAll(this.cfg.signalsTopic, now - this.cfg.sessionTimeoutMs - CLOCK_LOOKBACK_MS, (m) => {
+      const d = m.key?.toString('utf8');
+      if (!m.value || d === undefined || !partitions.has(ownerPartition(d, this.partitions))) return;
+      try {
+        latest.set(d, (JSON.parse(m.value.toString('utf8')) as Partial<SignalSnapshot>).breached_since);
+      } catch {
+        // Not a snapshot: nothing to resume.
+      }
+    });
+    let n = 0;
+    for (const [d, clocks] of latest) {
+      for (const [kind, since] of clocksToResume(clocks, now)) {
+        const t = this.tracker(d, kind);
+        t.breachSince = Math.min(t.breachSince ?? since, since);
+        n++;
+      }
+    }
+    if (n > 0) this.log.info({ clocks: n }, 'breach clocks resumed from the last snapshots');
   }
 
   private isOwned(dataset: string): boolean {
@@ -310,12 +355,17 @@ export class MergeStage {
         this.metrics.breached.set({ dataset: d, kind: v.kind }, v.breached ? 1 : 0);
         this.metrics.openIncidents.set({ dataset: d, kind: v.kind }, t.incident ? 1 : 0);
       }
-      const snap = { ...ev.snapshot, open_incidents: open };
+      const snap: SignalSnapshot = {
+        ...ev.snapshot,
+        open_incidents: open,
+        breached_since: breachClocks(this.trackers.get(d) ?? []),
+      };
       p.produce(this.cfg.signalsTopic, null, Buffer.from(JSON.stringify(snap)), Buffer.from(d), now);
       if (snap.compliance.rate !== null) this.metrics.compliance.set({ dataset: d }, snap.compliance.rate);
       this.metrics.rpm.set({ dataset: d }, snap.volume.records_per_min);
       if (snap.freshness.age_sec !== null) this.metrics.age.set({ dataset: d }, snap.freshness.age_sec);
     }
+    this.retireDeleted(now);
     // Evidence of a dataset without a policy is kept (a policy may come) but pruned like the rest.
     for (const [d, w] of this.windows) {
       if (this.policies.get(d)) continue;
@@ -327,6 +377,22 @@ export class MergeStage {
     this.metrics.datasets.set(datasets);
     await flush(p, 30_000);
     this.lastEvaluatedAt = now;
+  }
+
+  /**
+   * A dataset whose policy was deleted is no longer evaluated: its open incidents resolve (reason
+   * policy_deleted) instead of staying open forever, and its gauges go (they would keep alerts firing).
+   */
+  private retireDeleted(now: number): void {
+    for (const [d, kinds] of this.trackers) {
+      if (this.policies.get(d) || !this.isOwned(d)) continue;
+      for (const t of kinds.values()) {
+        const resolved = resolve(t, now, 'policy_deleted');
+        if (resolved) this.publishIncident(resolved, now);
+      }
+      this.trackers.delete(d);
+      this.forgetGauges(d);
+    }
   }
 
   private publishIncident(i: Incident, now: number): void {

@@ -82,6 +82,10 @@ export interface Verdict {
   breached: boolean | null;
   summary: string;
   figures: Record<string, number | string | null>;
+  /** The reason codes behind it (the incident's top_reason_codes). */
+  reasons?: Array<{ code: string; count: number }>;
+  /** Extra filters of its evidence query (links.evidence), e.g. a reason code. */
+  evidenceFilter?: Record<string, string>;
 }
 
 export interface Evaluation {
@@ -93,13 +97,36 @@ export interface Evaluation {
   samples: string[];
 }
 
-export function sloOf(policy: Pick<DatasetPolicy, 'tier' | 'slo'>): { compliance_min: number; window_sec: number } {
+export type Slo = { [K in keyof (typeof SLO_TIER_DEFAULTS)['TIER_1']]: number };
+
+/** The policy's objectives, each absent field taking its tier's default. */
+export function sloOf(policy: Pick<DatasetPolicy, 'tier' | 'slo'>): Slo {
   const d = SLO_TIER_DEFAULTS[policy.tier];
+  const o = policy.slo ?? {};
   return {
-    compliance_min: policy.slo?.compliance_min ?? d.compliance_min,
-    window_sec: policy.slo?.window_sec ?? d.window_sec,
+    compliance_min: o.compliance_min ?? d.compliance_min,
+    window_sec: o.window_sec ?? d.window_sec,
+    identity_low_confidence_max: o.identity_low_confidence_max ?? d.identity_low_confidence_max,
+    producer_mismatch_max: o.producer_mismatch_max ?? d.producer_mismatch_max,
+    undeclared_pii_max: o.undeclared_pii_max ?? d.undeclared_pii_max,
   };
 }
+
+/**
+ * A share of findings against its maximum. No finding is never a breach. Below `minRecords`
+ * records a share is too noisy to judge (unknown), except against a maximum of 0, where one
+ * finding is enough (a leak or an impersonation does not need a sample size).
+ */
+export function shareVerdict(count: number, total: number, max: number, minRecords: number): boolean | null {
+  if (count === 0) return false;
+  const over = count / total > max;
+  if (total >= minRecords) return over;
+  return over && max === 0 ? true : null;
+}
+
+/** Both parts known and fine: false; either breached: true; otherwise unknown. */
+const either = (a: boolean | null, b: boolean | null) =>
+  a === true || b === true ? true : a === null || b === null ? null : false;
 
 const top = (m: Record<string, number>, n: number) =>
   Object.entries(m)
@@ -169,6 +196,14 @@ export function evaluate(
   const sloMs = policy.freshness_slo_sec * 1000;
   const freshBreached = ageMs !== null ? ageMs > sloMs : now - w.since > sloMs ? true : null;
 
+  // Identity and PII: security findings in the window.
+  const lowShare = total > 0 ? round(c.low_confidence / total) : null;
+  const lowBreached = shareVerdict(c.low_confidence, total, slo.identity_low_confidence_max, s.minRecords);
+  const mismatchBreached = c.producer_mismatch > slo.producer_mismatch_max;
+  const identityBreached = either(lowBreached, mismatchBreached);
+  const piiRate = total > 0 ? round(c.pii_undeclared / total) : null;
+  const piiBreached = shareVerdict(c.pii_undeclared, total, slo.undeclared_pii_max, s.minRecords);
+
   const snapshot: Evaluation['snapshot'] = {
     dataset_urn: w.dataset,
     as_of: new Date(now).toISOString(),
@@ -200,13 +235,18 @@ export function evaluate(
       event_lag_p95_sec: percentile(c.lag_hist, 0.95),
     },
     identity: {
-      low_confidence_share: total > 0 ? round(c.low_confidence / total) : null,
+      low_confidence_share: lowShare,
       producer_mismatch: c.producer_mismatch,
+      low_confidence_max: slo.identity_low_confidence_max,
+      producer_mismatch_max: slo.producer_mismatch_max,
+      breached: identityBreached === true,
     },
     pii: {
       records_with_findings: c.pii_findings,
       undeclared: c.pii_undeclared,
-      undeclared_rate: total > 0 ? round(c.pii_undeclared / total) : null,
+      undeclared_rate: piiRate,
+      undeclared_max: slo.undeclared_pii_max,
+      breached: piiBreached === true,
     },
   };
   const pct = (x: number | null) => (x === null ? 'n/a' : `${round(x * 100)}%`);
@@ -214,6 +254,8 @@ export function evaluate(
     {
       kind: 'COMPLIANCE',
       breached: total >= s.minRecords ? complianceBreached : null,
+      reasons: topReasons,
+      evidenceFilter: { result: 'FAIL' },
       summary: `PASS share ${pct(rate)} over ${slo.window_sec}s is below the SLO ${pct(slo.compliance_min)} (${c.fail} FAIL of ${total})`,
       figures: {
         rate: rate === null ? null : round(rate),
@@ -246,6 +288,44 @@ export function evaluate(
         age_sec: ageMs === null ? null : round(ageMs / 1000),
         slo_sec: policy.freshness_slo_sec,
         last_seen_at: iso(lastSeen),
+      },
+    },
+    {
+      kind: 'IDENTITY',
+      breached: identityBreached,
+      reasons: c.producer_mismatch > 0 ? [{ code: 'PRODUCER_MISMATCH', count: c.producer_mismatch }] : [],
+      // The evidence query has no confidence filter: a LOW-share breach links to all the window's evidence.
+      evidenceFilter: mismatchBreached ? { reason_code: 'PRODUCER_MISMATCH' } : {},
+      summary: [
+        lowBreached
+          ? `LOW-confidence producer identity on ${pct(lowShare)} of records (most ${pct(slo.identity_low_confidence_max)})`
+          : '',
+        mismatchBreached ? `${c.producer_mismatch} PRODUCER_MISMATCH (most ${slo.producer_mismatch_max})` : '',
+      ]
+        .filter(Boolean)
+        .join('; ')
+        .concat(` over ${slo.window_sec}s`),
+      figures: {
+        low_confidence_share: lowShare,
+        low_confidence_max: slo.identity_low_confidence_max,
+        producer_mismatch: c.producer_mismatch,
+        producer_mismatch_max: slo.producer_mismatch_max,
+        records: total,
+        window_sec: slo.window_sec,
+      },
+    },
+    {
+      kind: 'PII',
+      breached: piiBreached,
+      reasons: c.pii_undeclared > 0 ? [{ code: 'UNDECLARED_PII', count: c.pii_undeclared }] : [],
+      evidenceFilter: { reason_code: 'UNDECLARED_PII' },
+      summary: `undeclared PII in ${c.pii_undeclared} of ${total} records (${pct(piiRate)}, most ${pct(slo.undeclared_pii_max)}) over ${slo.window_sec}s`,
+      figures: {
+        undeclared: c.pii_undeclared,
+        undeclared_rate: piiRate,
+        undeclared_max: slo.undeclared_pii_max,
+        records: total,
+        window_sec: slo.window_sec,
       },
     },
   ];

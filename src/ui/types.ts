@@ -40,6 +40,8 @@ export interface Incident {
   opened_at: string;
   updated_at: string;
   resolved_at: string | null;
+  /** recovered, or policy_deleted (absent on incidents older than the field). */
+  resolved_reason?: string | null;
   acknowledged_at?: string | null;
   acknowledged_by?: string | null;
   summary: string;

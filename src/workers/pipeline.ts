@@ -8,6 +8,7 @@
  * skip a gate for a dataset; mode_override, actions_paused and global safe_mode change the action.
  */
 
+import type { ShadowOf } from '../models/evidence.js';
 import { type GateName, reasonCodeBase } from '../models/gates.js';
 import type { DatasetPolicy } from '../models/policy.js';
 import {
@@ -183,9 +184,14 @@ export function evaluateShadow(
   const out = judge(snap, rec, nowJson, snap.shadows);
   if (out === undefined) return undefined;
   const activeVersion = snap.datasets.get(urn)?.policy.version ?? null;
-  const of = `{"policy_version":${activeVersion},"result":"${active.verdict.pass ? 'PASS' : 'FAIL'}","reason_codes":${JSON.stringify(active.gateCodes.flat())}}`;
+  const of: ShadowOf = {
+    policy_version: activeVersion,
+    result: active.verdict.pass ? 'PASS' : 'FAIL',
+    reason_codes: active.gateCodes.flat(),
+  };
+  // The rest of the ShadowEvidenceEvent model (stage, mode SHADOW, action NONE) is set by judge().
   const e = out.evidence.replace('"stage":"OBSERVED_RAW"', '"stage":"SHADOW"');
-  return `${e.slice(0, -1)},"shadow_of":${of}}`;
+  return `${e.slice(0, -1)},"shadow_of":${JSON.stringify(of)}}`;
 }
 
 /** The gates over one record, by its dataset's policy, or by its shadow when `shadows` is given. */

@@ -1,8 +1,9 @@
 /**
  * Fills the evidence index from `signal_factory.evidence` (SF_EVIDENCE_TOPIC) inside the
  * control plane. Offsets are stored only after a batch is in the index (auto-commit sends the
- * stored ones); inserts and counts are idempotent, so a crash between insert and commit replays
- * harmlessly.
+ * stored ones). The index's own checkpoint, not the committed offset, says what is counted: what
+ * is below it is skipped, and re-emitted evidence is not counted again (count-dedup.ts), so a crash
+ * between insert and commit, or an enforcer's re-send, replays harmlessly.
  *
  * Connecting is retried with a bounded exponential backoff, one log line per attempt, so an
  * outage at start costs a few lines a minute, not a flood. Once connected, librdkafka reconnects
@@ -16,7 +17,8 @@ import { type RateLimitedLog, rateLimitedLog, routeClientLogs } from '../../comm
 import { kafkaSecurityConfig } from '../../common/kafka-security.js';
 import type { Logger } from '../../common/logger.js';
 import { EvidenceEvent } from '../../models/index.js';
-import type { EvidenceIndex, IndexedEvidence } from './index-store.js';
+import { CountDedup } from './count-dedup.js';
+import type { EvidenceIndex } from './index-store.js';
 import { backoffMs, type IndexFacts, type IndexState, type IndexStatus, indexState, readStats } from './status.js';
 
 const checkEvidence = Compile(EvidenceEvent);
@@ -76,6 +78,10 @@ export class EvidenceIndexer {
   private loop: Promise<void> | undefined;
   /** Shared by every connection attempt's client, so retries do not reset the limit. */
   private readonly clientLog: RateLimitedLog;
+  /** Partitions assigned now; a batch's messages of others were revoked meanwhile (their new owner reads them). */
+  private readonly assigned = new Set<number>();
+  /** The counting state of the current connection (a new connection reloads the checkpoints). */
+  private dedup: CountDedup | undefined;
 
   constructor(private readonly o: EvidenceIndexerOptions) {
     this.clientLog = rateLimitedLog(o.logger);
@@ -138,6 +144,17 @@ export class EvidenceIndexer {
         // A topic created after we subscribed (the enforcer creates it) is found within this.
         'topic.metadata.refresh.interval.ms': 10_000,
         log_level: 6,
+        rebalance_cb: (err: LibrdKafkaError, assignment: Array<{ topic: string; partition: number }>) => {
+          if (err.code === CODES.ERRORS.ERR__ASSIGN_PARTITIONS) {
+            for (const a of assignment) this.assigned.add(a.partition);
+            c.assign(assignment);
+          } else {
+            const revoked = assignment.map((a) => a.partition);
+            for (const p of revoked) this.assigned.delete(p);
+            this.dedup?.forget(revoked);
+            c.unassign();
+          }
+        },
       },
       { 'auto.offset.reset': 'earliest' },
     );
@@ -160,6 +177,7 @@ export class EvidenceIndexer {
     let failures = 0;
     while (!this.stopped) {
       this.attempts++;
+      this.assigned.clear();
       const c = this.create();
       try {
         await new Promise<void>((resolve, reject) =>
@@ -204,6 +222,12 @@ export class EvidenceIndexer {
 
   private async consume(c: KafkaConsumer): Promise<void> {
     let rejectedTotal = 0;
+    const dedup = new CountDedup(
+      this.o.topic,
+      (topic, p) => this.o.index.checkpoint(topic, p),
+      (p) => this.assigned.has(p),
+    );
+    this.dedup = dedup;
     while (!this.stopped) {
       let batch: Message[];
       try {
@@ -219,21 +243,17 @@ export class EvidenceIndexer {
         await sleep(CONSUME_TIMEOUT_MS, this.wake);
         continue;
       }
-      if (batch.length === 0) continue;
-      const events: IndexedEvidence[] = [];
-      const next = new Map<number, number>();
-      for (const m of batch) {
-        const event = parseEvidence(m.value);
-        if (event) events.push({ event, partition: m.partition, offset: m.offset });
-        next.set(m.partition, m.offset + 1);
-      }
-      const rejected = batch.length - events.length;
+      await dedup.prepare(new Set(batch.map((m) => m.partition)));
+      // After the await: a partition revoked meanwhile is left to its new owner.
+      const mine = batch.filter((m) => this.assigned.has(m.partition));
+      const { events, next, touched, rejected } = dedup.decideBatch(mine, parseEvidence);
       if (rejected > 0 && rejectedTotal === 0) {
         this.o.logger.warn({ topic: this.o.topic }, 'skipping values that are not evidence events');
       }
       rejectedTotal += rejected;
-      const added = events.length > 0 ? (await this.o.index.insert(events)).counted : 0;
-      c.offsetsStore([...next].map(([partition, offset]) => ({ topic: this.o.topic, partition, offset })));
+      const added = touched.size > 0 ? (await this.o.index.insert(events, dedup.checkpoints(touched))).counted : 0;
+      const stored = [...next].filter(([p]) => this.assigned.has(p));
+      c.offsetsStore(stored.map(([partition, offset]) => ({ topic: this.o.topic, partition, offset })));
       this.o.onIndexed?.(added, rejected);
     }
   }

@@ -6,7 +6,9 @@
  *     the evidence id, SHARDS of them) spreads a burst of FAIL evidence over SHARDS index partitions
  *     (one takes ~1000 writes/s); a query merges the SHARDS newest-first streams.
  *   `<prefix>-evidence-counts`: hash `ds`, range `mp` = `<minute>#<evidence partition>`, with
- *     `pass`, `fail` and `hi`, the highest evidence offset counted (TTL `expires_at` too).
+ *     `pass`, `fail` and `hi`, the highest evidence offset counted (TTL `expires_at` too). The
+ *     same table holds the count checkpoints: ds = CHECKPOINT_DS, mp = `<evidence topic>#<partition>`,
+ *     `next` and `raw` (the raw watermarks, JSON), written after the batch's counts, forward only.
  * Replicas share one consumer group, so each evidence partition is read by one replica at a time;
  * a count update is conditioned on `hi` below the batch's first offset, so a batch redelivered
  * after a rebalance or crash is counted once (see countAbove). Queries pick one access path
@@ -21,6 +23,7 @@ import {
   DescribeTableCommand,
   type DynamoDBClient,
   GetItemCommand,
+  PutItemCommand,
   QueryCommand,
   ResourceNotFoundException,
   UpdateItemCommand,
@@ -30,6 +33,7 @@ import {
 import type { EvidenceEvent } from '../../models/index.js';
 import { decodeCursor, encodeCursor, type Page } from '../store/types.js';
 import {
+  type CountCheckpoint,
   type CountGroup,
   type CountsQuery,
   countAbove,
@@ -144,6 +148,12 @@ type Cursor = [string];
 const isCursor = (v: unknown): v is Cursor => Array.isArray(v) && v.length === 1 && typeof v[0] === 'string';
 const sortKey = (e: EvidenceEvent) => `${isoTs(e.timestamp)}#${e.evidence_id}`;
 const countKey = (minute: string, partition: number) => `${minute}#${partition}`;
+/** The hash key of checkpoint items in the counts table (no dataset key starts with '#'). */
+export const CHECKPOINT_DS = '#count-checkpoint';
+const checkpointKey = (topic: string, partition: number) => ({
+  ds: { S: CHECKPOINT_DS },
+  mp: { S: `${topic}#${partition}` },
+});
 const epochSec = (iso: string) => Math.floor(new Date(iso).getTime() / 1000);
 
 export class DynamoEvidenceIndex implements EvidenceIndex {
@@ -162,7 +172,12 @@ export class DynamoEvidenceIndex implements EvidenceIndex {
     return epochSec(ts) + this.retentionDays * 86_400;
   }
 
-  async insert(batch: readonly IndexedEvidence[]): Promise<InsertResult> {
+  /**
+   * FAIL items, then counts, then checkpoints. Not one transaction (TransactWriteItems holds 100
+   * items; a batch touches more): a crash after the counts leaves the old checkpoint, the batch is
+   * decided again identically, and each count item's `hi` refuses what it already added.
+   */
+  async insert(batch: readonly IndexedEvidence[], checkpoints: readonly CountCheckpoint[] = []): Promise<InsertResult> {
     const cutoff = retentionCutoff(this.retentionDays);
     const puts: WriteRequest[] = [];
     const seen = new Set<string>();
@@ -180,7 +195,37 @@ export class DynamoEvidenceIndex implements EvidenceIndex {
       const added = await Promise.all(groups.slice(i, i + COUNT_CONCURRENCY).map((g) => this.count(g)));
       for (const n of added) counted += n;
     }
+    await Promise.all(checkpoints.map((c) => this.putCheckpoint(c)));
     return { stored: puts.length, counted };
+  }
+
+  private async putCheckpoint(c: CountCheckpoint): Promise<void> {
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.t.counts,
+          Item: {
+            ...checkpointKey(c.topic, c.partition),
+            next: { N: String(c.next) },
+            raw: { S: JSON.stringify(c.raw) },
+          },
+          // Forward only: a member that lost the partition mid-batch cannot move its successor's back.
+          ConditionExpression: 'attribute_not_exists(#next) OR #next < :next',
+          ExpressionAttributeNames: { '#next': 'next' },
+          ExpressionAttributeValues: { ':next': { N: String(c.next) } },
+        }),
+      );
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+    }
+  }
+
+  async checkpoint(topic: string, partition: number): Promise<CountCheckpoint | undefined> {
+    const r = await this.client.send(
+      new GetItemCommand({ TableName: this.t.counts, Key: checkpointKey(topic, partition), ConsistentRead: true }),
+    );
+    if (!r.Item) return undefined;
+    return { topic, partition, next: Number(r.Item.next.N), raw: JSON.parse(r.Item.raw.S as string) };
   }
 
   private item(e: EvidenceEvent): Item {

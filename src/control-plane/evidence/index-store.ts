@@ -5,10 +5,14 @@
  *   - `sqlite:<path>`: embedded, one machine, each replica its own index;
  *   - `dynamodb:<table-prefix>`: shared by every replica (EKS), expiry by DynamoDB TTL.
  *
- * Both are idempotent under redelivery: FAIL evidence is keyed by evidence_id, and a count item
- * per (dataset, minute, evidence partition) remembers the highest evidence offset it counted, so a
- * replayed offset is never counted twice (the evidence partition is consumed in order by one
- * member of the group at a time).
+ * Both count each raw record once under at-least-once delivery (docs/evidence.md, "Counted once"):
+ *   - FAIL evidence is keyed by evidence_id;
+ *   - an evidence re-emitted by an enforcer (same raw coordinates, a later evidence offset) is a
+ *     repeat by its raw partition's watermark (count-dedup.ts) and is not counted;
+ *   - the watermarks and the next evidence offset of each evidence partition are a checkpoint
+ *     stored with the counts, so a restarted consumer resumes with the same decisions;
+ *   - a count item per (dataset, minute, evidence partition) remembers the highest evidence
+ *     offset it counted, so a batch applied again (DynamoDB: counts written, checkpoint not) adds nothing.
  */
 import type { EvidenceEvent } from '../../models/index.js';
 import type { Page } from '../store/types.js';
@@ -40,6 +44,22 @@ export interface IndexedEvidence {
   /** Partition and offset of the evidence message (not of the raw record). */
   partition: number;
   offset: number;
+  /** The raw record was already counted (an enforcer re-emission): stored if FAIL, not counted again. */
+  repeat?: boolean;
+}
+
+/** One raw partition's highest counted offset: [raw topic, raw partition, raw offset]. */
+export type RawMark = [string, number, number];
+
+/**
+ * Where the counting of one evidence partition stands: every offset below `next` is counted, and
+ * `raw` are the raw watermarks after it. Stored with the counts (SQLite: in the same transaction).
+ */
+export interface CountCheckpoint {
+  topic: string;
+  partition: number;
+  next: number;
+  raw: RawMark[];
 }
 
 export interface MinuteCount {
@@ -66,7 +86,10 @@ export interface EvidenceIndex {
   readonly kind: 'sqlite' | 'dynamodb';
   /** Days FAIL evidence and counts are kept. */
   readonly retentionDays: number;
-  insert(batch: readonly IndexedEvidence[]): Promise<InsertResult>;
+  /** Stores the batch's FAIL evidence and counts, then the checkpoints (which only move forward). */
+  insert(batch: readonly IndexedEvidence[], checkpoints?: readonly CountCheckpoint[]): Promise<InsertResult>;
+  /** The stored checkpoint of an evidence partition, if any. */
+  checkpoint(topic: string, partition: number): Promise<CountCheckpoint | undefined>;
   query(q: EvidenceQuery): Promise<Page<EvidenceEvent>>;
   get(evidenceId: string): Promise<EvidenceEvent | undefined>;
   counts(q: CountsQuery): Promise<MinuteCount[]>;
@@ -111,6 +134,7 @@ export interface CountGroup {
 export function countGroups(batch: readonly IndexedEvidence[]): CountGroup[] {
   const groups = new Map<string, CountGroup>();
   for (const b of batch) {
+    if (b.repeat) continue;
     const dataset = datasetKey(b.event.dataset_urn);
     const minute = minuteOf(b.event.timestamp);
     const k = JSON.stringify([dataset, minute, b.partition]);

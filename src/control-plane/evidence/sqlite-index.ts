@@ -10,6 +10,7 @@ import Database from 'better-sqlite3';
 import type { EvidenceEvent } from '../../models/index.js';
 import { decodeCursor, encodeCursor, type Page } from '../store/types.js';
 import {
+  type CountCheckpoint,
   type CountsQuery,
   countAbove,
   countGroups,
@@ -43,6 +44,8 @@ export class SqliteEvidenceIndex implements EvidenceIndex {
   private readonly ins: Database.Statement;
   private readonly hiOf: Database.Statement;
   private readonly addCount: Database.Statement;
+  private readonly putCheckpoint: Database.Statement;
+  private readonly getCheckpoint: Database.Statement;
   private lastPrune = 0;
 
   constructor(
@@ -67,7 +70,10 @@ export class SqliteEvidenceIndex implements EvidenceIndex {
       CREATE TABLE IF NOT EXISTS minute_counts (
         dataset TEXT NOT NULL, minute TEXT NOT NULL, evidence_partition INTEGER NOT NULL,
         pass INTEGER NOT NULL, fail INTEGER NOT NULL, hi INTEGER NOT NULL,
-        PRIMARY KEY (dataset, minute, evidence_partition));`);
+        PRIMARY KEY (dataset, minute, evidence_partition));
+      CREATE TABLE IF NOT EXISTS count_checkpoints (
+        topic TEXT NOT NULL, evidence_partition INTEGER NOT NULL, next INTEGER NOT NULL, raw TEXT NOT NULL,
+        PRIMARY KEY (topic, evidence_partition));`);
     this.ins = this.db.prepare(
       `INSERT OR IGNORE INTO fail_evidence (evidence_id, ts, dataset_urn, raw_topic, raw_partition, raw_offset, doc)
        VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -79,9 +85,18 @@ export class SqliteEvidenceIndex implements EvidenceIndex {
       `INSERT INTO minute_counts (dataset, minute, evidence_partition, pass, fail, hi) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT DO UPDATE SET pass = pass + excluded.pass, fail = fail + excluded.fail, hi = excluded.hi`,
     );
+    // Forward only: a member that lost the partition mid-batch cannot move its successor's back.
+    this.putCheckpoint = this.db.prepare(
+      `INSERT INTO count_checkpoints (topic, evidence_partition, next, raw) VALUES (?, ?, ?, ?)
+       ON CONFLICT DO UPDATE SET next = excluded.next, raw = excluded.raw WHERE excluded.next > next`,
+    );
+    this.getCheckpoint = this.db.prepare(
+      'SELECT next, raw FROM count_checkpoints WHERE topic = ? AND evidence_partition = ?',
+    );
   }
 
-  async insert(batch: readonly IndexedEvidence[]): Promise<InsertResult> {
+  /** One transaction: FAIL rows, counts and checkpoints are stored together or not at all. */
+  async insert(batch: readonly IndexedEvidence[], checkpoints: readonly CountCheckpoint[] = []): Promise<InsertResult> {
     const cutoff = retentionCutoff(this.retentionDays);
     const r = this.db.transaction(() => {
       let stored = 0;
@@ -108,6 +123,7 @@ export class SqliteEvidenceIndex implements EvidenceIndex {
         this.addCount.run(g.dataset, g.minute, g.partition, add.pass, add.fail, add.hi);
         counted += add.pass + add.fail;
       }
+      for (const c of checkpoints) this.putCheckpoint.run(c.topic, c.partition, c.next, JSON.stringify(c.raw));
       return { stored, counted };
     })();
     if (Date.now() - this.lastPrune >= PRUNE_EVERY_MS) this.prune();
@@ -174,6 +190,11 @@ export class SqliteEvidenceIndex implements EvidenceIndex {
       items: page.map((r) => JSON.parse(r.doc) as EvidenceEvent),
       next_cursor: more ? encodeCursor([last.ts, last.evidence_id]) : null,
     };
+  }
+
+  async checkpoint(topic: string, partition: number): Promise<CountCheckpoint | undefined> {
+    const row = this.getCheckpoint.get(topic, partition) as { next: number; raw: string } | undefined;
+    return row ? { topic, partition, next: row.next, raw: JSON.parse(row.raw) } : undefined;
   }
 
   async get(evidenceId: string): Promise<EvidenceEvent | undefined> {

@@ -13,7 +13,6 @@ import { StoredShadow } from '../policy/shadow.js';
 import type { SchemaRegistry } from '../schema-registry.js';
 import { UrnParams } from '../schemas.js';
 import type { ShadowEvidenceSource } from '../shadow/reader.js';
-import { tallyShadow } from '../shadow/report.js';
 import type { ControlPlaneStore } from '../store/types.js';
 import { parseEtags, sameContent } from '../validation.js';
 import { versionedDelete } from '../versioned-delete.js';
@@ -174,13 +173,11 @@ export function shadowRoutes(
       const urn = req.params.dataset_urn;
       const cur = await attached(urn);
       if (!source) throw new ApiError('SHADOW_REPORT_UNAVAILABLE', 'this control plane reads no shadow evidence topic');
-      let events: Awaited<ReturnType<ShadowEvidenceSource['read']>>;
       try {
-        events = await source.read();
+        return await source.report(urn, cur.version, cur.updated_at);
       } catch (err) {
         throw new ApiError('SHADOW_REPORT_UNAVAILABLE', `cannot read the shadow evidence: ${(err as Error).message}`);
       }
-      return tallyShadow(events, urn, cur.version, cur.updated_at);
     },
   );
 

@@ -1,17 +1,25 @@
 /**
- * Reads the shadow evidence topic from its start to the high watermarks taken when the read
- * begins (no consumer group, nothing committed): every control-plane replica answers a shadow
- * report from the same events, and nothing runs while nobody asks. The topic's retention bounds
- * the work; set it to the trial period (docs/api.md, "Shadow policies").
+ * Keeps the shadow reports current: one consumer per control-plane replica reads the shadow
+ * evidence topic from its start (a group of its own, nothing committed, so every replica holds the
+ * same tallies) and folds each event into ShadowTallies as it arrives. A report then waits only
+ * until the consumer has reached the high watermarks taken when the request came (read-your-writes
+ * for evidence produced before it), and sums per-minute tallies: it does not re-read the topic.
+ *
+ * Started by the first report request, so a control plane nobody asks for shadow reports runs no
+ * consumer; that first request waits for one read of the topic (its retention bounds it: set it to
+ * the trial period, docs/api.md "Shadow policies"). Memory: one tally per (dataset, candidate
+ * version, minute of evidence).
  */
 import { randomUUID } from 'node:crypto';
-import { KafkaConsumer, type Message } from '../../common/kafka.js';
+import { CODES, KafkaConsumer, type LibrdKafkaError, type Message } from '../../common/kafka.js';
+import { rateLimitedLog, routeClientLogs } from '../../common/kafka-logs.js';
 import { kafkaSecurityConfig } from '../../common/kafka-security.js';
-import { parseShadowEvidence, type ShadowEvidence } from './report.js';
+import type { Logger } from '../../common/logger.js';
+import { parseShadowEvidence, type ShadowReport, ShadowTallies } from './report.js';
 
 export interface ShadowEvidenceSource {
-  /** Every shadow evidence event on the topic now; throws when Kafka cannot be read in time. */
-  read(): Promise<ShadowEvidence[]>;
+  /** The candidate's report over every shadow evidence event on the topic now; throws when Kafka cannot be read in time. */
+  report(urn: string, shadowVersion: number, since: string): Promise<ShadowReport>;
 }
 
 const cb =
@@ -21,56 +29,127 @@ const cb =
       ? reject(err instanceof Error ? err : new Error(String((err as { message?: string }).message ?? err)))
       : resolve(v);
 
-export function kafkaShadowSource(brokers: string, topic: string, timeoutMs = 20_000): ShadowEvidenceSource {
-  return {
-    async read() {
-      const consumer = new KafkaConsumer(
-        {
-          'metadata.broker.list': brokers,
-          ...kafkaSecurityConfig(),
-          'group.id': `signal-factory-shadow-report-${randomUUID()}`,
-          'enable.auto.commit': false,
-          'client.id': 'signal-factory-control-plane-shadow',
-        },
-        { 'auto.offset.reset': 'earliest' },
+const CONSUME_BATCH = 1000;
+const CONSUME_TIMEOUT_MS = 200;
+const POLL_MS = 50;
+
+export interface ShadowFeedOptions {
+  brokers: string;
+  topic: string;
+  logger: Logger;
+  /** How long a report may wait for the consumer to reach the topic's end. */
+  timeoutMs?: number;
+}
+
+export class ShadowFeed implements ShadowEvidenceSource {
+  readonly tallies = new ShadowTallies();
+  /** Next offset to read, per partition: what the tallies hold. */
+  private readonly positions = new Map<number, number>();
+  private consumer: KafkaConsumer | undefined;
+  private starting: Promise<KafkaConsumer> | undefined;
+  private loop: Promise<void> | undefined;
+  private stopped = false;
+  private failure: Error | undefined;
+
+  constructor(private readonly o: ShadowFeedOptions) {}
+
+  async report(urn: string, shadowVersion: number, since: string): Promise<ShadowReport> {
+    const timeoutMs = this.o.timeoutMs ?? 20_000;
+    const c = await this.start(timeoutMs);
+    const ends = await this.ends(c, timeoutMs);
+    const deadline = Date.now() + timeoutMs;
+    while (![...ends].every(([p, end]) => (this.positions.get(p) ?? 0) >= end)) {
+      if (this.failure) throw this.failure;
+      if (Date.now() > deadline) throw new Error(`reading ${this.o.topic} took longer than ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, POLL_MS));
+    }
+    return this.tallies.report(urn, shadowVersion, since);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.loop;
+    const c = this.consumer;
+    if (c) await new Promise<void>((resolve) => c.disconnect(() => resolve()));
+  }
+
+  private start(timeoutMs: number): Promise<KafkaConsumer> {
+    // A failed start is retried by the next request.
+    this.starting ??= this.connect(timeoutMs).catch((err: Error) => {
+      this.starting = undefined;
+      throw err;
+    });
+    return this.starting;
+  }
+
+  private async connect(timeoutMs: number): Promise<KafkaConsumer> {
+    const c = new KafkaConsumer(
+      {
+        'metadata.broker.list': this.o.brokers,
+        ...kafkaSecurityConfig(),
+        // Its own group: every replica reads every partition; nothing is committed.
+        'group.id': `signal-factory-shadow-report-${randomUUID()}`,
+        'enable.auto.commit': false,
+        'client.id': 'signal-factory-control-plane-shadow',
+        'topic.metadata.refresh.interval.ms': 10_000,
+      },
+      { 'auto.offset.reset': 'earliest' },
+    );
+    routeClientLogs(c, rateLimitedLog(this.o.logger), { client: 'shadow evidence consumer' });
+    try {
+      await new Promise<unknown>((resolve, reject) => c.connect({ timeout: timeoutMs }, cb(resolve, reject)));
+    } catch (err) {
+      await new Promise<void>((resolve) => c.disconnect(() => resolve()));
+      throw err;
+    }
+    c.setDefaultConsumeTimeout(CONSUME_TIMEOUT_MS);
+    c.subscribe([this.o.topic]);
+    this.consumer = c;
+    this.loop = this.consume(c).catch((err: Error) => {
+      this.failure = err;
+      this.o.logger.error({ err, topic: this.o.topic }, 'shadow evidence consumer stopped');
+    });
+    this.o.logger.info({ topic: this.o.topic }, 'shadow evidence consumer started');
+    return c;
+  }
+
+  /** The high watermark of every non-empty partition of the topic now. */
+  private async ends(c: KafkaConsumer, timeoutMs: number): Promise<Map<number, number>> {
+    const meta = await new Promise<{ topics: Array<{ name: string; partitions: Array<{ id: number }> }> }>(
+      (resolve, reject) => c.getMetadata({ topic: this.o.topic, timeout: timeoutMs }, cb(resolve, reject) as never),
+    );
+    const ends = new Map<number, number>();
+    for (const p of meta.topics.find((t) => t.name === this.o.topic)?.partitions ?? []) {
+      const w = await new Promise<{ lowOffset: number; highOffset: number }>((resolve, reject) =>
+        c.queryWatermarkOffsets(this.o.topic, p.id, timeoutMs, cb(resolve, reject) as never),
       );
-      const deadline = Date.now() + timeoutMs;
-      await new Promise<unknown>((resolve, reject) => consumer.connect({ timeout: timeoutMs }, cb(resolve, reject)));
+      if (w.highOffset > w.lowOffset) ends.set(p.id, w.highOffset);
+    }
+    return ends;
+  }
+
+  private async consume(c: KafkaConsumer): Promise<void> {
+    let invalid = 0;
+    while (!this.stopped) {
+      let batch: Message[];
       try {
-        const meta = await new Promise<{ topics: Array<{ name: string; partitions: Array<{ id: number }> }> }>(
-          (resolve, reject) => consumer.getMetadata({ topic, timeout: timeoutMs }, cb(resolve, reject) as never),
-        );
-        const partitions = meta.topics.find((t) => t.name === topic)?.partitions ?? [];
-        const ends = new Map<number, number>();
-        const assignment: Array<{ topic: string; partition: number; offset: number }> = [];
-        for (const p of partitions) {
-          const w = await new Promise<{ lowOffset: number; highOffset: number }>((resolve, reject) =>
-            consumer.queryWatermarkOffsets(topic, p.id, timeoutMs, cb(resolve, reject) as never),
-          );
-          if (w.highOffset > w.lowOffset) {
-            ends.set(p.id, w.highOffset);
-            assignment.push({ topic, partition: p.id, offset: w.lowOffset });
-          }
+        batch = await new Promise<Message[]>((resolve, reject) => c.consume(CONSUME_BATCH, cb(resolve, reject)));
+      } catch (err) {
+        const e = err as LibrdKafkaError;
+        // The topic may not exist until an enforcer emits shadow evidence: reports are then empty.
+        if (e.code !== CODES.ERRORS.ERR_UNKNOWN_TOPIC_OR_PART && e.code !== CODES.ERRORS.ERR__UNKNOWN_TOPIC) {
+          this.o.logger.warn({ err: e.message, topic: this.o.topic }, 'shadow evidence consumer error');
         }
-        const out: ShadowEvidence[] = [];
-        if (assignment.length === 0) return out;
-        consumer.assign(assignment);
-        const done = new Set<number>();
-        while (done.size < ends.size) {
-          if (Date.now() > deadline) throw new Error(`reading ${topic} took longer than ${timeoutMs} ms`);
-          const batch = await new Promise<Message[]>((resolve, reject) => consumer.consume(1000, cb(resolve, reject)));
-          for (const m of batch) {
-            const end = ends.get(m.partition);
-            if (end === undefined || m.offset >= end) continue;
-            const e = m.value ? parseShadowEvidence(m.value.toString('utf8')) : undefined;
-            if (e) out.push(e);
-            if (m.offset >= end - 1) done.add(m.partition);
-          }
-        }
-        return out;
-      } finally {
-        await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
+        await new Promise((r) => setTimeout(r, CONSUME_TIMEOUT_MS));
+        continue;
       }
-    },
-  };
+      for (const m of batch) {
+        const e = m.value ? parseShadowEvidence(m.value.toString('utf8')) : undefined;
+        if (e) this.tallies.add(e);
+        else if (invalid++ === 0)
+          this.o.logger.warn({ topic: this.o.topic }, 'skipping values that are not shadow evidence');
+        this.positions.set(m.partition, m.offset + 1);
+      }
+    }
+  }
 }

@@ -64,7 +64,7 @@ function IncidentCard({ i, onAck }: { i: Incident; onAck: () => void }) {
     ['opened', i.opened_at],
     ['acknowledged', i.acknowledged_at ?? (i.state === 'acknowledged' ? i.updated_at : null)],
     ['last updated', i.updated_at],
-    ['resolved', i.resolved_at],
+    [i.resolved_reason === 'policy_deleted' ? 'resolved (policy deleted)' : 'resolved', i.resolved_at],
   ];
   return html`<li class=${`incident ${i.state}`} data-incident=${i.incident_id}>
     <article aria-labelledby=${`inc-${i.incident_id}`}>

@@ -3,7 +3,8 @@
  * GZIP Parquet under dt=/hour=/dataset=/; a batch whose write fails half-way (some objects stored,
  * offsets not committed, as in a crash) is written again by the next archiver in the group with
  * other batch boundaries, and the archive still holds each event exactly once. `archive query`
- * reads a dataset and time range back through the CLI.
+ * reads a dataset and time range back through the CLI. Two archivers in one group split the
+ * partitions and never write the same object; the process serves its probes and metrics.
  */
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
@@ -19,7 +20,7 @@ import { type ArchivedEvidence, fromParquet } from '../../../src/archive/parquet
 import { listKeys } from '../../../src/archive/query.js';
 import { s3Client } from '../../../src/common/aws.js';
 import { createLogger } from '../../../src/common/logger.js';
-import { REPO_ROOT } from '../../../src/dev/services.js';
+import { freePort, REPO_ROOT, waitReady } from '../../../src/dev/services.js';
 import type { EvidenceEvent } from '../../../src/models/index.js';
 import { stackEnv } from '../../helpers/stack.js';
 
@@ -210,10 +211,73 @@ test('archive: every event once across a failed half-written batch and a restart
   assert.ok(got.some((e) => e.validation.result === 'PASS') && got.some((e) => e.validation.result === 'FAIL'));
 });
 
-/** `signal-factory archive` as a process: its env, a clean SIGTERM, and a loud exit when S3 refuses. */
-function archiveProcess(env: Record<string, string>) {
+test('archive scales out: two processes in one group split the partitions, write disjoint files, each event once', {
+  timeout: 180_000,
+}, async (t) => {
+  const { brokers, s3, topic, producer, loc } = await setup(t);
+  const groupId = `sf-archive-test-${randomUUID()}`;
+  const archivers = [0, 1].map(
+    () =>
+      new EvidenceArchiver({
+        brokers,
+        topic,
+        groupId,
+        location: loc,
+        s3,
+        batchEvents: 40,
+        batchMs: 300,
+        logger: createLogger('archive-test', 'warn'),
+      }),
+  );
+  const gauge = async (a: EvidenceArchiver, g: 'assigned' | 'events') =>
+    (await a.metrics[g].get()).values[0]?.value ?? 0;
+  const running = [];
+  for (const a of archivers) {
+    await a.start();
+    running.push(a.run());
+    t.after(() => a.stop());
+  }
+  // Both members hold a partition before anything is produced: no rebalance moves work afterwards.
+  const deadline = Date.now() + 90_000;
+  while (Date.now() < deadline) {
+    const held = await Promise.all(archivers.map((a) => gauge(a, 'assigned')));
+    if (held.every((n) => n === 1)) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  for (const a of archivers) assert.equal(await gauge(a, 'assigned'), 1, 'each member holds one of the 2 partitions');
+
+  const events = Array.from({ length: 200 }, (_, i) => evidence(i));
+  await producer.send({ topic, messages: events.map((e) => ({ key: e.evidence_id, value: JSON.stringify(e) })) });
+  let counts = [0, 0];
+  while (counts[0] + counts[1] < events.length && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 200));
+    counts = await Promise.all(archivers.map((a) => gauge(a, 'events')));
+  }
+  await Promise.all(archivers.map((a) => a.stop()));
+  await Promise.all(running);
+  assert.equal(counts[0] + counts[1], events.length, `committed by the two members: ${counts}`);
+  assert.ok(counts[0] > 0 && counts[1] > 0, `both members archived (${counts})`);
+
+  const files = await readAll(s3, loc);
+  const ids = files.flatMap((f) => f.rows.map((r) => r.event.evidence_id));
+  assert.equal(ids.length, events.length, 'each event archived exactly once');
+  assert.deepEqual(new Set(ids), new Set(events.map((e) => e.evidence_id)));
+  // A file holds one partition's events and is named after it: the members' keys cannot meet.
+  for (const f of files) {
+    const p = Number(/\/p(\d+)-o\d+\.parquet$/.exec(f.key)?.[1]);
+    assert.ok(
+      f.rows.every((r) => r.partition === p),
+      f.key,
+    );
+  }
+  assert.deepEqual(new Set(files.flatMap((f) => f.rows.map((r) => r.partition))), new Set([0, 1]));
+});
+
+/** `signal-factory archive` as a process (probes on a free port): its env, a clean SIGTERM, and a loud exit when S3 refuses. */
+async function archiveProcess(env: Record<string, string>) {
+  const port = await freePort();
   const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'signal-factory.js'), 'archive'], {
-    env: { ...process.env, SF_LOG_LEVEL: 'info', ...env },
+    env: { ...process.env, SF_LOG_LEVEL: 'info', SF_ARCHIVE_HTTP_PORT: String(port), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -224,10 +288,16 @@ function archiveProcess(env: Record<string, string>) {
     out += d;
   });
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  return { child, exited, output: () => out };
+  return { child, exited, output: () => out, url: `http://127.0.0.1:${port}` };
 }
 
-test('signal-factory archive: archives, stops on SIGTERM with exit 0; exits 1 naming the cause when S3 refuses', {
+/** The value of one sample of a Prometheus exposition, or undefined. */
+const metric = (text: string, name: string) => {
+  const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
+  return m ? Number(m[1]) : undefined;
+};
+
+test('signal-factory archive: ready and counting on /metrics, stops on SIGTERM with exit 0; exits 1 naming the cause when S3 refuses', {
   timeout: 180_000,
 }, async (t) => {
   const { s3, topic, producer, loc } = await setup(t);
@@ -239,8 +309,9 @@ test('signal-factory archive: archives, stops on SIGTERM with exit 0; exits 1 na
     SF_ARCHIVE_BATCH_MS: '300',
     SF_ARCHIVE_GROUP_ID: `sf-archive-test-${randomUUID()}`,
   };
-  const p = archiveProcess(env);
+  const p = await archiveProcess(env);
   t.after(() => p.child.kill('SIGKILL'));
+  await waitReady(`${p.url}/readyz`, 60_000, p.child);
   const deadline = Date.now() + 90_000;
   let rows = 0;
   while (rows < events.length && Date.now() < deadline) {
@@ -248,12 +319,25 @@ test('signal-factory archive: archives, stops on SIGTERM with exit 0; exits 1 na
     rows = (await readAll(s3, loc)).reduce((n, f) => n + f.rows.length, 0);
   }
   assert.equal(rows, events.length, p.output());
+  // The counters follow the commit: wait for it rather than assume it came with the objects.
+  let text = '';
+  while (metric(text, 'archive_events_total') !== events.length && Date.now() < deadline) {
+    text = await (await fetch(`${p.url}/metrics`)).text();
+    if (metric(text, 'archive_events_total') !== events.length) await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.equal(metric(text, 'archive_events_total'), events.length, text);
+  assert.equal(metric(text, 'archive_rejected_total'), 0);
+  assert.equal(metric(text, 'archive_partitions_assigned'), 2, 'both evidence partitions');
+  assert.ok((metric(text, 'archive_files_total') ?? 0) >= 2, 'files per hour and dataset');
+  assert.ok((metric(text, 'archive_bytes_total') ?? 0) > 0);
+  assert.ok((metric(text, 'archive_last_commit_timestamp_seconds') ?? 0) > Date.now() / 1000 - 120);
+  assert.equal((await fetch(`${p.url}/healthz`)).status, 200);
   p.child.kill('SIGTERM');
   assert.equal(await p.exited, 0, p.output());
 
   // A bucket that does not exist: every put fails, the process says why and exits 1, committing nothing.
   // (a new group: the first one committed every offset, so it would have nothing to write)
-  const broken = archiveProcess({
+  const broken = await archiveProcess({
     ...env,
     SF_ARCHIVE_URI: 's3://sf-no-such-bucket-for-tests/evidence',
     SF_ARCHIVE_GROUP_ID: `sf-archive-test-${randomUUID()}`,

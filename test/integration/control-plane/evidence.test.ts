@@ -4,6 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
 import { DescribeTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import kafka from '@confluentinc/kafka-javascript';
@@ -18,7 +21,7 @@ import {
 import type { EvidenceIndex, IndexedEvidence } from '../../../src/control-plane/evidence/index-store.js';
 import { SqliteEvidenceIndex } from '../../../src/control-plane/evidence/sqlite-index.js';
 import type { EvidenceEvent } from '../../../src/models/index.js';
-import { awsFromEnv, requireEnv, startApp } from './helpers.js';
+import { awsFromEnv, startApp, topicWith } from './helpers.js';
 
 function evidence(i: number, urn: string, result: 'PASS' | 'FAIL'): EvidenceEvent {
   const gate = i % 2 === 0 ? 'CONTRACT' : 'SCHEMA';
@@ -49,23 +52,6 @@ function evidence(i: number, urn: string, result: 'PASS' | 'FAIL'): EvidenceEven
 
 /** Old fixed timestamps (2026-01-13): a retention long enough to keep them. */
 const RETENTION_DAYS = 3650;
-
-async function topicWith(t: TestContext, partitions: number) {
-  const brokers = requireEnv('SF_KAFKA_BROKERS');
-  const topic = `sf-cp-test-evidence-${randomUUID().slice(0, 8)}`;
-  const k = new kafka.KafkaJS.Kafka({});
-  const admin = k.admin({ 'bootstrap.servers': brokers });
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }] });
-  t.after(async () => {
-    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-    await admin.disconnect();
-  });
-  const producer = k.producer({ 'bootstrap.servers': brokers, log_level: 3 });
-  await producer.connect();
-  t.after(() => producer.disconnect());
-  return { brokers, topic, producer };
-}
 
 function indexer(t: TestContext, brokers: string, topic: string, index: EvidenceIndex, groupId: string) {
   const i = new EvidenceIndexer({
@@ -233,17 +219,89 @@ test('DynamoDB index (moto): two replicas in one group share it; counts once; TT
   await index.close();
 });
 
-test('a failing index write is retried: the consumer reconnects and the batch comes again', async (t) => {
-  const brokers = requireEnv('SF_KAFKA_BROKERS');
-  const topic = `sf-cp-test-evidence-${randomUUID().slice(0, 8)}`;
-  const k = new kafka.KafkaJS.Kafka({});
-  const admin = k.admin({ 'bootstrap.servers': brokers });
+/** The evidence of raw record (raw.exact, rawPartition, rawOffset): FAIL when the offset is a multiple of 3. */
+function rawEvidence(rawPartition: number, rawOffset: number): EvidenceEvent {
+  const e = evidence(rawOffset, ORDERS, rawOffset % 3 === 0 ? 'FAIL' : 'PASS');
+  return {
+    ...e,
+    evidence_id: `evd-exact-${rawPartition}-${rawOffset}`,
+    source: { ...e.source, raw_topic: 'raw.exact', partition: rawPartition, offset: rawOffset },
+  };
+}
+
+/**
+ * Exact counts under at-least-once, on a real broker: the index counts raw offsets 0..5 of two raw
+ * partitions, stops (the control plane restarts), and a new consumer group (as if no offset had been
+ * committed) reopens the index and reads the topic from its start, where meanwhile an enforcer
+ * re-sent raw offsets 3..5 (same evidence ids, later evidence offsets), then 6..9 came, and every
+ * one of those messages was produced twice. Each raw record is counted once: 12 PASS, 8 FAIL.
+ */
+async function exactUnderRedelivery(t: TestContext, open: () => Promise<EvidenceIndex>) {
+  const { brokers, topic, producer } = await topicWith(t, 2);
+  // Keyed by raw partition, as the enforcer keys evidence: one raw partition, one evidence partition, in order.
+  const send = (rawOffsets: number[], copies = 1) =>
+    producer.send({
+      topic,
+      messages: rawOffsets.flatMap((o) =>
+        [0, 1].flatMap((p) =>
+          Array.from({ length: copies }, () => ({ key: `raw.exact/${p}`, value: JSON.stringify(rawEvidence(p, o)) })),
+        ),
+      ),
+    });
+  const admin = new kafka.KafkaJS.Kafka({}).admin({ 'bootstrap.servers': brokers });
   await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }] });
-  t.after(async () => {
-    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-    await admin.disconnect();
-  });
+  t.after(() => admin.disconnect());
+  /** Until the index has decided every message on the topic (its checkpoints reached the ends). */
+  const decidedAll = async (index: EvidenceIndex) => {
+    const ends = await admin.fetchTopicOffsets(topic);
+    for (const { partition, high } of ends) {
+      if (Number(high) === 0) continue;
+      if ((await index.checkpoint(topic, partition))?.next !== Number(high)) return false;
+    }
+    return true;
+  };
+  const total = async (index: EvidenceIndex) => {
+    const rows = await index.counts({ dataset_urn: ORDERS, since: MINUTE, until: '2026-01-13T13:00:00Z' });
+    return rows.reduce((s, m) => ({ pass: s.pass + m.pass, fail: s.fail + m.fail }), { pass: 0, fail: 0 });
+  };
+
+  await send([0, 1, 2, 3, 4, 5]);
+  const first = await open();
+  const a = indexer(t, brokers, topic, first, `sf-cp-test-${randomUUID()}`);
+  await until('the first 12 records indexed', () => decidedAll(first));
+  assert.deepEqual(await total(first), { pass: 8, fail: 4 });
+  await a.stop();
+  await first.close();
+
+  await send([3, 4, 5], 2); // the enforcer's re-send after its crash, delivered twice
+  await send([6, 7, 8, 9], 2);
+  const second = await open();
+  t.after(() => second.close());
+  indexer(t, brokers, topic, second, `sf-cp-test-${randomUUID()}`);
+  await until('the whole topic decided after the restart', () => decidedAll(second));
+  assert.deepEqual(await total(second), { pass: 12, fail: 8 }, 'each raw record once');
+  const fails = await second.query({ dataset_urn: ORDERS, limit: 100 });
+  assert.equal(fails.items.length, 8, 'one FAIL row per failed record');
+}
+
+test('exact counts under enforcer re-sends and a restart without committed offsets: SQLite', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sf-exact-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'index.db');
+  await exactUnderRedelivery(t, async () => new SqliteEvidenceIndex(path, { retentionDays: RETENTION_DAYS }));
+});
+
+test('exact counts under enforcer re-sends and a restart without committed offsets: DynamoDB (moto)', async (t) => {
+  const prefix = `sf-test-exact-${randomUUID().slice(0, 8)}`;
+  await createEvidenceTables(dynamoClient(awsFromEnv()), prefix);
+  await exactUnderRedelivery(
+    t,
+    async () => new DynamoEvidenceIndex(dynamoClient(awsFromEnv()), prefix, RETENTION_DAYS),
+  );
+});
+
+test('a failing index write is retried: the consumer reconnects and the batch comes again', async (t) => {
+  const { brokers, topic, producer } = await topicWith(t, 1);
   const real = new SqliteEvidenceIndex(':memory:', { retentionDays: RETENTION_DAYS });
   t.after(() => real.close());
   let failures = 1;
@@ -263,9 +321,6 @@ test('a failing index write is retried: the consumer reconnects and the batch co
     retryFirstMs: 200,
   }).start();
   t.after(() => indexer.stop());
-  const producer = k.producer({ 'bootstrap.servers': brokers, log_level: 3 });
-  await producer.connect();
-  t.after(() => producer.disconnect());
   await producer.send({ topic, messages: [{ value: JSON.stringify(evidence(3, 'urn:dp:orders:created', 'FAIL')) }] });
   const deadline = Date.now() + 60_000;
   while (real.count() < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
+import kafka from '@confluentinc/kafka-javascript';
 import { dynamoClient } from '../../../src/common/aws.js';
 import { mintDevToken } from '../../../src/common/dev-token.js';
 import { buildApp } from '../../../src/control-plane/app.js';
@@ -14,6 +15,7 @@ import { createAuthenticator, type Principal } from '../../../src/control-plane/
 import type { EvidenceIndex } from '../../../src/control-plane/evidence/index-store.js';
 import type { IndexStatus } from '../../../src/control-plane/evidence/status.js';
 import { noSchemaCheck, type SchemaRegistry } from '../../../src/control-plane/schema-registry.js';
+import type { ShadowEvidenceSource } from '../../../src/control-plane/shadow/reader.js';
 import { createTables, DynamoStore } from '../../../src/control-plane/store/dynamodb.js';
 import { SqliteStore } from '../../../src/control-plane/store/sqlite.js';
 import type { ControlPlaneStore } from '../../../src/control-plane/store/types.js';
@@ -76,6 +78,7 @@ export async function startApp(
     evidence?: EvidenceIndex;
     evidenceStatus?: () => IndexStatus;
     consoleDir?: string;
+    shadowEvidence?: ShadowEvidenceSource;
   } = {},
 ): Promise<Running> {
   const store = opts.store ?? tempSqlite(t);
@@ -86,6 +89,7 @@ export async function startApp(
     evidence: opts.evidence,
     evidenceStatus: opts.evidenceStatus,
     consoleDir: opts.consoleDir,
+    shadowEvidence: opts.shadowEvidence,
   });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   t.after(() => app.close());
@@ -139,4 +143,22 @@ export function contract(id: string, over: Record<string, unknown> = {}) {
     ],
     ...over,
   };
+}
+
+/** A fresh topic (deleted after the test) and a connected producer. */
+export async function topicWith(t: TestContext, partitions: number, prefix = 'sf-cp-test-evidence') {
+  const brokers = requireEnv('SF_KAFKA_BROKERS');
+  const topic = `${prefix}-${randomUUID().slice(0, 8)}`;
+  const k = new kafka.KafkaJS.Kafka({});
+  const admin = k.admin({ 'bootstrap.servers': brokers });
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }] });
+  t.after(async () => {
+    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+    await admin.disconnect();
+  });
+  const producer = k.producer({ 'bootstrap.servers': brokers, log_level: 3 });
+  await producer.connect();
+  t.after(() => producer.disconnect());
+  return { brokers, topic, producer };
 }

@@ -3,6 +3,8 @@
  * topics and groups per test, synthetic evidence produced straight to the evidence topic (so a
  * test controls every count), engine processes started as the shipped command.
  */
+
+import { readFileSync } from 'node:fs';
 import type { TestContext } from 'node:test';
 import kafka from '@confluentinc/kafka-javascript';
 import { api, freePort, type Service, startService } from '../../../src/dev/services.js';
@@ -178,7 +180,12 @@ export async function labelled(service: Service, series: string): Promise<number
   return line ? Number(line.split(' ')[1]) : 0;
 }
 
-export async function until<T>(what: string, f: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
+export async function until<T>(
+  what: string,
+  f: () => Promise<T | undefined | false>,
+  timeoutMs = 60_000,
+  explain: () => string = () => '',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
@@ -190,5 +197,29 @@ export async function until<T>(what: string, f: () => Promise<T | undefined | fa
     }
     await new Promise((r) => setTimeout(r, 300));
   }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+  const why = explain();
+  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}${why ? `\n${why}` : ''}`);
+}
+
+/**
+ * Each engine's state for a failed wait's message: running or exited, and its last warnings and
+ * errors (a CI run keeps the test output, not the log files).
+ */
+export function engineTrail(...services: Service[]): string {
+  return services
+    .map((s) => {
+      const c = s.child;
+      const state = c.exitCode === null && c.signalCode === null ? 'running' : `exited ${c.exitCode ?? c.signalCode}`;
+      let lines: string[] = [];
+      try {
+        lines = readFileSync(s.logFile, 'utf8')
+          .split('\n')
+          .filter((l) => /"level":(40|50|60)/.test(l))
+          .slice(-8);
+      } catch (e) {
+        lines = [`(no log: ${(e as Error).message})`];
+      }
+      return [`${s.name}: ${state}`, ...lines.map((l) => `  ${l.slice(0, 400)}`)].join('\n');
+    })
+    .join('\n');
 }

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { gunzipSync } from 'node:zlib';
+import { parquetReadObjects } from 'hyparquet';
 import { filesOf } from '../../../src/archive/archiver.js';
 import {
   groupOf,
@@ -11,7 +13,7 @@ import {
   objectKey,
   parseArchiveUri,
 } from '../../../src/archive/layout.js';
-import { COLUMNS, fromParquet, toParquet } from '../../../src/archive/parquet.js';
+import { COLUMNS, fromParquet, toParquet, toRow } from '../../../src/archive/parquet.js';
 import { REPO_ROOT } from '../../../src/dev/services.js';
 import type { EvidenceEvent } from '../../../src/models/index.js';
 
@@ -57,7 +59,7 @@ test('filesOf: one file per (evidence partition, dt, hour, dataset), named by it
     { event: ev('c', '2026-01-13T12:00:01Z', 'urn:dp:a:b'), partition: 0, offset: 9 },
     { event: ev('d', '2026-01-13T12:00:01Z', 'urn:dp:a:b'), partition: 1, offset: 2 },
   ];
-  const files = filesOf(loc, rows).map((f) => [f.key, f.rows.map((r) => r.offset)]);
+  const files = filesOf(loc, rows.map(toRow)).map((f) => [f.key, f.rows.map((r) => r.offset)]);
   assert.deepEqual(files, [
     ['dt=2026-01-13/hour=11/dataset=urn%3Adp%3Aa%3Ab/p0-o00000000000000000007.parquet', [7]],
     ['dt=2026-01-13/hour=12/dataset=urn%3Adp%3Aa%3Ab/p0-o00000000000000000005.parquet', [5, 9]],
@@ -70,8 +72,33 @@ test('parquet: round trip through hyparquet keeps every event whole', async () =
     { event: { ...ev('a', '2026-01-13T12:00:00.000Z', null), policy_version: 3 }, partition: 2, offset: 40 },
     { event: ev('b', '2026-01-13T12:00:01.000Z', 'urn:dp:a:b'), partition: 2, offset: 41 },
   ];
-  const back = await fromParquet(toParquet(rows));
+  const file = toParquet(rows);
+  const back = await fromParquet(file);
   assert.deepEqual(back, rows);
+  // The typed columns Athena reads, converted from the buffered cells when the file is encoded.
+  const cols = (await parquetReadObjects({
+    file,
+    columns: ['evidence_id', 'event_ts', 'dataset_urn', 'raw_offset', 'policy_version', 'evidence_offset'],
+    compressors: { GZIP: (b: Uint8Array) => new Uint8Array(gunzipSync(b)) },
+  })) as Record<string, unknown>[];
+  assert.deepEqual(cols, [
+    {
+      evidence_id: 'a',
+      event_ts: new Date('2026-01-13T12:00:00.000Z'),
+      dataset_urn: null,
+      raw_offset: 1n,
+      policy_version: 3,
+      evidence_offset: 40n,
+    },
+    {
+      evidence_id: 'b',
+      event_ts: new Date('2026-01-13T12:00:01.000Z'),
+      dataset_urn: 'urn:dp:a:b',
+      raw_offset: 1n,
+      policy_version: null,
+      evidence_offset: 41n,
+    },
+  ]);
 });
 
 test('docs/evidence.md: the Athena DDL lists exactly the Parquet columns, in order', () => {

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type ShadowEvidence, tallyShadow } from '../../../src/control-plane/shadow/report.js';
+import { Compile } from 'typebox/compile';
+import { parseShadowEvidence, ShadowTallies, tallyShadow } from '../../../src/control-plane/shadow/report.js';
+import { ShadowEvidenceEvent } from '../../../src/models/index.js';
 import { encodeSnapshot, packBatch } from '../../../src/workers/pack.js';
 import { compileSnapshot, evaluateRecord, evaluateShadow } from '../../../src/workers/pipeline.js';
 import { evaluateBatch } from '../../../src/workers/task.js';
@@ -88,13 +90,21 @@ const ev = (
   now: 'PASS' | 'FAIL',
   activeCodes: string[],
   codes: string[],
-  over: Partial<ShadowEvidence> = {},
-): ShadowEvidence => ({
+  over: Partial<ShadowEvidenceEvent> = {},
+): ShadowEvidenceEvent => ({
+  evidence_id: 'evd-x',
   stage: 'SHADOW',
   timestamp: '2026-01-02T00:00:00.000Z',
   dataset_urn: 'urn:a',
+  producer: { producer_id: null, identity_confidence: 'NONE' },
+  source: { raw_topic: 't', partition: 0, offset: 1, key: null, event_time: '2026-01-02T00:00:00.000Z' },
+  schema: { schema_id: null },
+  contract: { contract_id: null },
+  validation: { result: now, failed_gates: codes.length ? ['CONTRACT'] : [], reason_codes: codes },
+  otel: { trace_id: null, span_id: null },
+  fingerprints: { payload_hash: null, schema_fingerprint: null },
   policy_version: 2,
-  validation: { result: now, reason_codes: codes },
+  enforcement: { mode: 'SHADOW', action: 'NONE' },
   shadow_of: { policy_version: 5, result: was, reason_codes: activeCodes },
   ...over,
 });
@@ -126,4 +136,46 @@ test('tallyShadow: flips by reason code, unchanged, changed codes; other dataset
     fail_codes_changed: 1,
     active_versions: [5],
   });
+});
+
+const checkShadow = Compile(ShadowEvidenceEvent);
+
+test('ShadowEvidenceEvent: what evaluateShadow emits is valid by the model; active evidence is not', () => {
+  const snap = withShadow();
+  const o = order();
+  delete o.customer_id;
+  const r = rec(o, headers({ 'x-sf-principal': signedPrincipal('orders-svc') }));
+  const active = evaluateRecord(snap, r, NOW);
+  const text = evaluateShadow(snap, r, NOW, active) as string;
+  assert.ok(checkShadow.Check(JSON.parse(text)), JSON.stringify([...checkShadow.Errors(JSON.parse(text))]));
+  assert.equal(parseShadowEvidence(text)?.shadow_of.result, 'FAIL');
+  assert.equal(parseShadowEvidence(active.evidence), undefined, 'stage OBSERVED_RAW, no shadow_of');
+  const noOf = JSON.parse(text);
+  delete noOf.shadow_of;
+  assert.equal(parseShadowEvidence(JSON.stringify(noOf)), undefined);
+  assert.equal(parseShadowEvidence('not json'), undefined);
+});
+
+test('ShadowTallies: a report after more evidence arrives counts it; buckets before the attach minute are left out', () => {
+  const t = new ShadowTallies();
+  const since = '2026-01-02T00:00:30.000Z';
+  t.add(ev('PASS', 'FAIL', [], ['X'], { timestamp: '2026-01-01T23:59:59.000Z' }));
+  t.add(ev('PASS', 'FAIL', [], ['X'], { timestamp: '2026-01-02T00:00:40.000Z' }));
+  assert.deepEqual(t.report('urn:a', 2, since).pass_to_fail, { records: 1, by_reason: { X: 1 } });
+  t.add(ev('FAIL', 'PASS', ['Y'], [], { timestamp: '2026-01-02T00:05:00.000Z' }));
+  t.add(ev('PASS', 'FAIL', [], ['X', 'Z'], { timestamp: '2026-01-02T00:05:01.000Z' }));
+  t.add(
+    ev('PASS', 'PASS', [], [], {
+      timestamp: '2026-01-02T00:05:02.000Z',
+      shadow_of: { policy_version: 6, result: 'PASS', reason_codes: [] },
+    }),
+  );
+  const r = t.report('urn:a', 2, since);
+  assert.deepEqual(
+    [r.records, r.unchanged, r.pass_to_fail, r.fail_to_pass, r.active_versions],
+    [4, 1, { records: 2, by_reason: { X: 2, Z: 1 } }, { records: 1, by_reason: { Y: 1 } }, [5, 6]],
+  );
+  assert.equal(t.size(), 5);
+  assert.equal(t.report('urn:a', 3, since).records, 0, 'another candidate version');
+  assert.equal(t.report('urn:a', 2, '2026-01-02T00:06:00.000Z').records, 0, 'attached after every event');
 });

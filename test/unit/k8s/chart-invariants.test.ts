@@ -327,3 +327,43 @@ describe('pod security', () => {
     });
   }
 });
+
+describe('the evidence archive', () => {
+  test('the archive serves /healthz, /readyz and /metrics on the port the chart probes', () => {
+    assert.equal(appDefaultPort('src/archive', 'SF_ARCHIVE_HTTP_PORT'), 9466);
+    assert.match(sourceText('src/cli'), /startProbeServer\(cfg\.httpPort[\s\S]*archiver\.readiness\(\)/);
+  });
+  for (const set of SETS) {
+    const objs = load(set);
+    const dep = find(objs, 'Deployment', 'archive')[0];
+    if (set === 'canary') {
+      test('[canary] no archive (the stable release archives all evidence)', () => assert.equal(dep, undefined));
+      continue;
+    }
+    test(`[${set}] archive: probes and scrape port match its config, KEDA watches its own group`, () => {
+      assert.ok(dep, 'archive Deployment rendered');
+      const cfg = configOf(objs, 'archive');
+      const c = dep.spec.template.spec.containers[0];
+      assert.deepEqual(c.args, ['archive']);
+      const port = c.ports.find((p: Obj) => p.name === c.readinessProbe.httpGet.port)?.containerPort;
+      assert.equal(String(port), cfg.SF_ARCHIVE_HTTP_PORT);
+      assert.equal(c.readinessProbe.httpGet.path, '/readyz');
+      assert.equal(c.livenessProbe.httpGet.path, '/healthz');
+      assert.equal(dep.spec.template.metadata.annotations['prometheus.io/port'], cfg.SF_ARCHIVE_HTTP_PORT);
+      assert.match(cfg.SF_ARCHIVE_URI, /^s3:\/\/[a-z0-9.-]+\//);
+      const so = one(objs, 'ScaledObject', 'archive');
+      const [trigger] = so.spec.triggers;
+      assert.equal(trigger.metadata.consumerGroup, cfg.SF_ARCHIVE_GROUP_ID);
+      assert.equal(trigger.metadata.topic, cfg.SF_EVIDENCE_TOPIC);
+      assert.ok(
+        Number(trigger.metadata.lagThreshold) > Number(cfg.SF_ARCHIVE_BATCH_EVENTS),
+        'the lag target is above one uncommitted batch',
+      );
+      // Its own service account: the S3 archive role is not the enforcer's.
+      assert.notEqual(
+        dep.spec.template.spec.serviceAccountName,
+        one(objs, 'Deployment', 'enforcer').spec.template.spec.serviceAccountName,
+      );
+    });
+  }
+});
