@@ -18,7 +18,7 @@ import { withAdmin } from '../src/common/kafka-admin.js';
 import { REPO_ROOT, type Service } from '../src/dev/services.js';
 import { Ctx, defaultOptions, drainOne, latencyRun, startControlPlane } from './e2e.js';
 import type { Kind } from './lib/procs.js';
-import { stopAll } from './lib/procs.js';
+import { PERF_NODE_OPTIONS, stopAll } from './lib/procs.js';
 import { LoadProducer } from './load.js';
 
 interface Config {
@@ -76,7 +76,7 @@ async function main(): Promise<void> {
           values.memlog
             ? {
                 NODE_OPTIONS:
-                  `${env.NODE_OPTIONS ?? ''} --require ${join(REPO_ROOT, 'perf', 'lib', 'memlog.cjs')}`.trim(),
+                  `${env.NODE_OPTIONS ?? PERF_NODE_OPTIONS} --require ${join(REPO_ROOT, 'perf', 'lib', 'memlog.cjs')}`.trim(),
                 SF_MEMLOG_FILE: join(logDir, `memlog-${ctx.prefix}-${c.name}-${phase}.ndjson`),
               }
             : {};
