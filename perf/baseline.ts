@@ -78,7 +78,7 @@ const consumer = new KafkaConsumer(
   { 'auto.offset.reset': offsetReset },
 );
 const producer = new Producer({
-  ...evidenceProducerConfig(cfg.evidenceBrokers, cfg.deliveryTimeoutMs),
+  ...evidenceProducerConfig(cfg.evidenceBrokers, cfg.deliveryTimeoutMs, cfg.evidenceQueueKb),
   'client.id': 'signal-factory-perf-baseline',
 });
 

@@ -213,7 +213,7 @@ function perThread(d: ProcSample[], records: number, kind: Kind): Record<string,
 }
 const mb = (b: number) => Math.round(b / 1048576);
 
-class Ctx {
+export class Ctx {
   readonly topics = new Set<string>();
   readonly prefix: string;
   cpUrl = '';
@@ -289,7 +289,7 @@ class Ctx {
   }
 }
 
-async function startControlPlane(ctx: Ctx): Promise<Service> {
+export async function startControlPlane(ctx: Ctx): Promise<Service> {
   const secret = process.env.SF_AUTH_JWT_SECRET;
   if (!secret) throw new Error('SF_AUTH_JWT_SECRET is not set: run `. .stack/env` first');
   const port = await freePort();
@@ -331,12 +331,12 @@ async function startControlPlane(ctx: Ctx): Promise<Service> {
 }
 
 /** One drain of `raw` (already loaded) by `processes` processes of `kind` in a fresh group. */
-async function drainOne(
+export async function drainOne(
   ctx: Ctx,
   kind: Kind,
   raw: string,
   label: string,
-  opts: { workers?: number; processes?: number; profileDir?: string } = {},
+  opts: { workers?: number; processes?: number; profileDir?: string; env?: Record<string, string> } = {},
 ): Promise<DrainRun> {
   const n = opts.processes ?? 1;
   const evidence = `${ctx.prefix}.evidence.${label}`;
@@ -344,7 +344,7 @@ async function drainOne(
   await ctx.create(evidence);
   const highs = await ctx.highs(raw);
   const records = highs.reduce((s, m) => s + m.offset, 0);
-  const extra: Record<string, string> = {};
+  const extra: Record<string, string> = { ...opts.env };
   if (opts.workers) extra.SF_WORKERS = String(opts.workers);
   const nodeArgs = opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`] : [];
   ctx.opts.log(`  ${label}: ${kind} x${n}${opts.workers ? ` SF_WORKERS=${opts.workers}` : ''}, ${records} records`);
@@ -455,17 +455,20 @@ async function drainKcat(ctx: Ctx, raw: string): Promise<KcatDrain> {
   }
 }
 
-async function latencyRun(
+export async function latencyRun(
   ctx: Ctx,
   kind: Kind,
   rates: Array<{ label: string; rate: number }>,
+  env: Record<string, string> = {},
+  /** Names the topics and the group: several runs of one kind in one context need different tags. */
+  tag: string = kind,
 ): Promise<LatencyPhase[]> {
   const { opts } = ctx;
-  const raw = `${ctx.prefix}.raw.lat-${kind}`;
-  const evidence = `${ctx.prefix}.evidence.lat-${kind}`;
-  const group = `${ctx.prefix}-lat-${kind}`;
+  const raw = `${ctx.prefix}.raw.lat-${tag}`;
+  const evidence = `${ctx.prefix}.evidence.lat-${tag}`;
+  const group = `${ctx.prefix}-lat-${tag}`;
   await ctx.create(raw, evidence);
-  const proc = await startProcess(kind, `${ctx.prefix}-lat-${kind}`, ctx.env(raw, group, evidence), ctx.logDir);
+  const proc = await startProcess(kind, `${ctx.prefix}-lat-${tag}`, ctx.env(raw, group, evidence, env), ctx.logDir);
   const load = new LoadProducer(opts.brokers, raw, opts.seed);
   const out: LatencyPhase[] = [];
   try {

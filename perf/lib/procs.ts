@@ -26,6 +26,15 @@ export async function stopAll(): Promise<void> {
   live.clear();
 }
 
+/**
+ * V8 flags of the Node processes under test, as deployed: the chart runs the enforcer with
+ * NODE_OPTIONS=--max-old-space-size=<enforcer.maxOldSpaceMb> (k8s/signal-factory/values.yaml,
+ * 768). V8 sizes its heap and GC triggers from that limit; without it they follow the host's RAM
+ * (4 GB of old space on this 24 GB machine), and the enforcer's peak RSS is ~60-100 MB higher
+ * (perf/README.md, "Peak RSS"). PERF_NODE_OPTIONS overrides it ('' = none).
+ */
+export const PERF_NODE_OPTIONS = process.env.PERF_NODE_OPTIONS ?? '--max-old-space-size=768';
+
 export async function startProcess(
   kind: Kind,
   name: string,
@@ -35,7 +44,12 @@ export async function startProcess(
   nodeArgs: string[] = [],
 ): Promise<Service> {
   const port = await freePort();
-  const fullEnv = { SF_ENFORCER_HTTP_PORT: String(port), SF_ENFORCER_OFFSET_RESET: 'earliest', ...env };
+  const fullEnv = {
+    SF_ENFORCER_HTTP_PORT: String(port),
+    SF_ENFORCER_OFFSET_RESET: 'earliest',
+    ...(kind === 'limit' ? {} : { NODE_OPTIONS: PERF_NODE_OPTIONS }),
+    ...env,
+  };
   let svc: Service;
   if (kind === 'enforcer' && nodeArgs.length === 0) {
     svc = await startService({

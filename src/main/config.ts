@@ -41,6 +41,8 @@ export interface EnforcerConfig extends CommonConfig {
   quarantineUri: string | undefined;
   /** Bounded delivery timeout of the evidence producer (design 7.2). */
   deliveryTimeoutMs: number;
+  /** Bytes the evidence producer may queue in librdkafka for the broker, KiB (queue.buffering.max.kbytes). */
+  evidenceQueueKb: number;
   /** Producer identity: HMAC keys by key id, `kid1:secret1,kid2:secret2`. */
   identityKeys: Record<string, string>;
 }
@@ -102,6 +104,7 @@ export function enforcerConfig(): EnforcerConfig {
     lagRefreshMs: env.int('SF_LAG_REFRESH_MS', 5000, 100),
     quarantineUri: process.env.SF_QUARANTINE_URI || undefined,
     deliveryTimeoutMs: env.int('SF_EVIDENCE_DELIVERY_TIMEOUT_MS', 120_000, 1000),
+    evidenceQueueKb: env.int('SF_EVIDENCE_QUEUE_KB', 16384, 1024),
     identityKeys: parseKeys(process.env.SF_IDENTITY_KEYS),
   };
 }

@@ -23,6 +23,11 @@ export interface RebalanceHooks {
 /** consume(n) waits up to this long to fill a batch: at low rates that wait is latency. */
 export const CONSUME_TIMEOUT_MS = 20;
 
+/** A fetch response's byte cap for a prefetch budget of `fetchQueueKb` KiB. */
+export function fetchMaxBytes(fetchQueueKb: number): number {
+  return Math.max(1 << 20, Math.min(50 << 20, (fetchQueueKb * 1024) >> 2));
+}
+
 export function rawConsumerConfig(opts: { brokers: string; groupId: string; fetchQueueKb: number }) {
   return {
     'metadata.broker.list': opts.brokers,
@@ -37,6 +42,11 @@ export function rawConsumerConfig(opts: { brokers: string; groupId: string; fetc
     'queued.max.messages.kbytes': opts.fetchQueueKb,
     // Several smaller fetches in flight keep a backlog drain fed within that budget.
     'max.partition.fetch.bytes': 262144,
+    // One fetch response may overshoot the prefetch budget (librdkafka checks the budget before
+    // it fetches, and a response carries up to max.partition.fetch.bytes per partition, 50 MB by
+    // default in all): cap it at a quarter of the budget so the overshoot is bounded whatever
+    // the partition count (1 MiB at least: librdkafka wants >= message.max.bytes).
+    'fetch.max.bytes': fetchMaxBytes(opts.fetchQueueKb),
     'fetch.wait.max.ms': 100,
     'topic.metadata.refresh.interval.ms': 10_000,
   };

@@ -146,7 +146,11 @@ export class Enforcer {
       this.tracker,
       { pause: () => this.setPaused(true), resume: () => this.setPaused(false) },
     );
-    this.sender = new KafkaSender(cfg.evidenceBrokers, cfg.deliveryTimeoutMs, this.metrics, log);
+    this.sender = new KafkaSender(
+      { brokers: cfg.evidenceBrokers, deliveryTimeoutMs: cfg.deliveryTimeoutMs, queueKb: cfg.evidenceQueueKb },
+      this.metrics,
+      log,
+    );
     this.emitter = new PartitionEmitter(this.sender);
     this.pool = new GatePool(cfg.workers, cfg.recordBudgetMs, log);
     this.quarantine = cfg.quarantineUri

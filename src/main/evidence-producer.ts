@@ -32,8 +32,11 @@ interface Pending {
   tag: number;
 }
 
-/** The evidence producer's librdkafka settings (design 7.2), shared with the perf baseline. */
-export function evidenceProducerConfig(brokers: string, deliveryTimeoutMs: number) {
+/**
+ * The evidence producer's librdkafka settings (design 7.2), shared with the perf baseline.
+ * `queueKb` bounds the bytes waiting in librdkafka for the broker (SF_EVIDENCE_QUEUE_KB).
+ */
+export function evidenceProducerConfig(brokers: string, deliveryTimeoutMs: number, queueKb: number) {
   return {
     'metadata.broker.list': brokers,
     ...kafkaSecurityConfig(),
@@ -45,9 +48,12 @@ export function evidenceProducerConfig(brokers: string, deliveryTimeoutMs: numbe
     'linger.ms': 5,
     'batch.num.messages': 10000,
     'compression.type': 'lz4' as const,
-    // Bounds memory while the evidence bus is slow; the in-flight cap pauses consumption first.
+    // Bounds memory while the evidence bus is slow (librdkafka's default is 1 GiB). Evidence of
+    // records in flight is already bounded by SF_ENFORCER_MAX_INFLIGHT_KB (~1.4 evidence bytes
+    // per raw byte); this also caps what that bound does not count (shadow evidence). A full
+    // queue is not an error: the send waits for deliveries and tries again (produceOne).
     'queue.buffering.max.messages': 100000,
-    'queue.buffering.max.kbytes': 65536,
+    'queue.buffering.max.kbytes': queueKb,
     dr_cb: true,
   };
 }
@@ -60,12 +66,11 @@ export class KafkaSender {
   private retryTimer: NodeJS.Timeout | undefined;
 
   constructor(
-    brokers: string,
-    deliveryTimeoutMs: number,
+    opts: { brokers: string; deliveryTimeoutMs: number; queueKb: number },
     private readonly metrics: EnforcerMetrics,
     private readonly log: Logger,
   ) {
-    this.producer = new Producer(evidenceProducerConfig(brokers, deliveryTimeoutMs));
+    this.producer = new Producer(evidenceProducerConfig(opts.brokers, opts.deliveryTimeoutMs, opts.queueKb));
     this.producer.on('delivery-report', (err, report) => this.onDelivery(err, report.opaque as Pending, report.topic));
     routeClientLogs(this.producer, rateLimitedLog(log), { client: 'evidence producer' });
   }
