@@ -13,7 +13,6 @@ import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
 import { promisify } from 'node:util';
 import { CreateBucketCommand, GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import kafka from '@confluentinc/kafka-javascript';
 import { EvidenceArchiver } from '../../../src/archive/archiver.js';
 import { type ArchiveLocation, hiveUnescape } from '../../../src/archive/layout.js';
 import { type ArchivedEvidence, fromParquet } from '../../../src/archive/parquet.js';
@@ -23,6 +22,7 @@ import { createLogger } from '../../../src/common/logger.js';
 import { freePort, REPO_ROOT, waitReady } from '../../../src/dev/services.js';
 import type { EvidenceEvent } from '../../../src/models/index.js';
 import { stackEnv } from '../../helpers/stack.js';
+import { topicWith } from '../control-plane/helpers.js';
 
 const DATASETS = ['urn:dp:orders:created', 'urn:dp:payments:settled', null] as const;
 const T0 = Date.parse('2026-01-13T11:58:00.000Z');
@@ -74,18 +74,7 @@ async function setup(t: TestContext) {
   t.after(() => s3.destroy());
   const bucket = `sf-archive-test-${randomUUID().slice(0, 8)}`;
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-  const topic = `sf-archive-test-${randomUUID().slice(0, 8)}`;
-  const k = new kafka.KafkaJS.Kafka({});
-  const admin = k.admin({ 'bootstrap.servers': brokers });
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: 2, replicationFactor: 1 }] });
-  t.after(async () => {
-    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-    await admin.disconnect();
-  });
-  const producer = k.producer({ 'bootstrap.servers': brokers, log_level: 3 });
-  await producer.connect();
-  t.after(() => producer.disconnect());
+  const { topic, producer } = await topicWith(t, 2, 'sf-archive-test');
   return { brokers, awsEndpoint, s3, topic, producer, loc: { bucket, prefix: 'evidence' } };
 }
 
