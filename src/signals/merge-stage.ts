@@ -11,7 +11,7 @@
  * incidents topic, and resumes the pending breach clocks from the datasets' last snapshots on the
  * signals topic (`breached_since`). Re-merging a partial twice is harmless (ids, window.ts).
  */
-import type { KafkaConsumer, Message, Producer } from '../common/kafka.js';
+import { type KafkaConsumer, type Message, type Producer, returnWhenDrained } from '../common/kafka.js';
 import type { RateLimitedLog } from '../common/kafka-logs.js';
 import type { Logger } from '../common/logger.js';
 import { INCIDENT_KINDS, type Incident, type IncidentKind, type SignalSnapshot } from '../models/index.js';
@@ -132,6 +132,8 @@ export class MergeStage {
     this.consumer = c;
     await connect(c, 10_000);
     c.setDefaultConsumeTimeout(Math.min(this.cfg.batchWaitMs, this.cfg.evalIntervalMs));
+    // Evaluations keep their cadence while partials stream in (see returnWhenDrained).
+    returnWhenDrained(c);
     c.subscribe([this.cfg.partialsTopic]);
     this.loop = this.run().catch((e: Error) => {
       if (!this.stopped) this.fail(e);

@@ -6,7 +6,7 @@
  * health endpoint marks a snapshot stale by its age, so an engine or broker outage is visible.
  */
 import { hostname } from 'node:os';
-import { KafkaConsumer, KafkaJS, type Message } from '../../common/kafka.js';
+import { KafkaConsumer, KafkaJS, type Message, returnWhenDrained } from '../../common/kafka.js';
 import { rateLimitedLog, routeClientLogs } from '../../common/kafka-logs.js';
 import { kafkaSecurityConfig } from '../../common/kafka-security.js';
 import type { Logger } from '../../common/logger.js';
@@ -70,6 +70,7 @@ export class SignalsFeed {
     if (this.stopped) return;
     this.connected = true;
     c.setDefaultConsumeTimeout(500);
+    returnWhenDrained(c);
     c.subscribe([this.o.signalsTopic, this.o.incidentsTopic, this.o.acksTopic]);
     while (!this.stopped) {
       const batch = await new Promise<Message[]>((res) => c.consume(1000, (e, m) => res(e ? [] : m)));
